@@ -1,0 +1,3 @@
+"""Typer command-line interface: parse arguments, bootstrap, call one service."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""dataprep package."""
+
+__all__: list[str] = []

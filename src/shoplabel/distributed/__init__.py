@@ -1,0 +1,3 @@
+"""distributed package."""
+
+__all__: list[str] = []

@@ -1,0 +1,171 @@
+"""The one exception tree of ShopLabel.
+
+Every error carries a stable machine-readable ``code`` (documented in ``docs/errors.md``) and a
+message naming what was wrong. ``web/errors.py`` maps the base classes to HTTP statuses in one
+place; the CLI prints ``code: message``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "AccountDisabled",
+    "AnnotationExists",
+    "AuthenticationFailed",
+    "Conflict",
+    "EmptyInput",
+    "ImportRejected",
+    "InvalidInput",
+    "InvalidLabelSchema",
+    "InvalidSettings",
+    "InvalidValue",
+    "ItemNotFound",
+    "JobNotFound",
+    "LabelNotInSchema",
+    "LeaseExpired",
+    "LeaseNotFound",
+    "LeaseNotHeld",
+    "LeaseSettled",
+    "NotFound",
+    "PermissionDenied",
+    "ProjectNotFound",
+    "ShoplabelError",
+    "StorageBusy",
+    "TokenNotFound",
+    "UnknownTemplate",
+    "UserExists",
+    "UserNotFound",
+]
+
+
+class ShoplabelError(Exception):
+    """Base of every ShopLabel error.
+
+    Args:
+        message: Human-readable sentence naming what was wrong and why.
+        details: Optional structured context (row number, field, ...), serialised in API errors.
+    """
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: Mapping[str, Any] = dict(details or {})
+
+
+# --- 404 -------------------------------------------------------------------------------------
+class NotFound(ShoplabelError):
+    code = "not_found"
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+
+
+class ItemNotFound(NotFound):
+    code = "item_not_found"
+
+
+class LeaseNotFound(NotFound):
+    code = "lease_not_found"
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+
+
+# --- 401 / 403 -------------------------------------------------------------------------------
+class AuthenticationFailed(ShoplabelError):
+    code = "authentication_failed"
+
+
+class PermissionDenied(ShoplabelError):
+    code = "permission_denied"
+
+
+class AccountDisabled(PermissionDenied):
+    code = "account_disabled"
+
+
+# --- 409 -------------------------------------------------------------------------------------
+class Conflict(ShoplabelError):
+    code = "conflict"
+
+
+class UserExists(Conflict):
+    code = "user_exists"
+
+
+class AnnotationExists(Conflict):
+    code = "annotation_exists"
+
+
+class LeaseNotHeld(Conflict):
+    """The lease belongs to another worker or another item."""
+
+    code = "lease_not_held"
+
+
+class LeaseExpired(Conflict):
+    code = "lease_expired"
+
+
+class LeaseSettled(Conflict):
+    """The lease was already submitted or skipped: a second submit is refused."""
+
+    code = "lease_settled"
+
+
+# --- 422 -------------------------------------------------------------------------------------
+class InvalidInput(ShoplabelError):
+    code = "invalid_input"
+
+
+class InvalidLabelSchema(InvalidInput):
+    code = "invalid_label_schema"
+
+
+class InvalidSettings(InvalidInput):
+    code = "invalid_settings"
+
+
+class UnknownTemplate(InvalidInput):
+    code = "unknown_template"
+
+
+class InvalidValue(InvalidInput):
+    """A submitted label value does not fit the project's label schema."""
+
+    code = "invalid_value"
+
+
+class LabelNotInSchema(InvalidValue):
+    code = "label_not_in_schema"
+
+
+class EmptyInput(InvalidInput):
+    code = "empty_input"
+
+
+class ImportRejected(InvalidInput):
+    """A strict import found bad rows; nothing was stored. ``details['errors']`` lists them."""
+
+    code = "import_rejected"
+
+
+# --- 503 -------------------------------------------------------------------------------------
+class StorageBusy(ShoplabelError):
+    """The database stayed locked past the busy timeout; the request can be retried."""
+
+    code = "storage_busy"

@@ -1,0 +1,3 @@
+"""inference package."""
+
+__all__: list[str] = []

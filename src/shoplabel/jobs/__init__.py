@@ -1,0 +1,3 @@
+"""jobs package."""
+
+__all__: list[str] = []

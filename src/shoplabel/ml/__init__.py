@@ -1,0 +1,3 @@
+"""ml package."""
+
+__all__: list[str] = []

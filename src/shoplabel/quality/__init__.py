@@ -1,0 +1,3 @@
+"""quality package."""
+
+__all__: list[str] = []

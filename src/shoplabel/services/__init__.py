@@ -1,0 +1,3 @@
+"""services package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""storage package."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""web package."""
+
+__all__: list[str] = []
