@@ -1,0 +1,213 @@
+"""Ports: the repository and unit-of-work protocols that services depend on.
+
+``storage`` implements them with SQLAlchemy; services never see a session. Repositories never
+commit: the service owns the transaction through the :class:`UnitOfWork`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from shoplabel.domain.annotations import Annotation, Lease, LeaseState, NewAnnotation
+from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, UserId
+from shoplabel.domain.items import Item, ItemStatus, NewItem
+from shoplabel.domain.jobs import Job, JobKind
+from shoplabel.domain.labels import LabelSchema
+from shoplabel.domain.projects import Project, ProjectSettings
+from shoplabel.domain.scheduling import CandidateOrder
+from shoplabel.domain.users import ApiToken, Role, User, UserStatus
+
+__all__ = [
+    "AnnotationRepository",
+    "ConsensusRepository",
+    "ConsensusWrite",
+    "ItemRepository",
+    "JobRepository",
+    "LabelRow",
+    "LeaseRepository",
+    "NewProject",
+    "ProjectRepository",
+    "TokenRepository",
+    "UnitOfWork",
+    "UserRepository",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NewProject:
+    name: str
+    owner_id: UserId
+    template: str
+    schema: LabelSchema
+    instructions: str
+    display_fields: tuple[str, ...]
+    settings: ProjectSettings
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    """One valid annotation as truth inference needs it."""
+
+    item_id: ItemId
+    worker_id: UserId
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConsensusWrite:
+    item_id: ItemId
+    value: Any
+    confidence: float
+    probas: Mapping[str, float] | None
+    method: str
+    n_labels: int
+
+
+class UserRepository(Protocol):
+    def add(self, *, username: str, role: Role, password_hash: str, display_name: str) -> User: ...
+    def get(self, user_id: UserId) -> User: ...
+    def find_by_username(self, username: str) -> User | None: ...
+    def password_hash(self, user_id: UserId) -> str: ...
+    def set_password_hash(self, user_id: UserId, password_hash: str) -> None: ...
+    def list_all(self, *, offset: int, limit: int) -> list[User]: ...
+    def set_role(self, user_id: UserId, role: Role) -> None: ...
+    def set_status(self, user_id: UserId, status: UserStatus) -> None: ...
+    def get_many(self, user_ids: Sequence[UserId]) -> dict[UserId, User]: ...
+
+
+class TokenRepository(Protocol):
+    def add(
+        self,
+        *,
+        user_id: UserId,
+        name: str,
+        token_hash: str,
+        prefix: str,
+        expires_at: datetime | None,
+        is_session: bool,
+    ) -> ApiToken: ...
+    def find_user(self, token_hash: str, *, now: datetime) -> User | None: ...
+    def list_for_user(self, user_id: UserId) -> list[ApiToken]: ...
+    def revoke(self, token_id: TokenId, *, user_id: UserId | None) -> bool: ...
+    def revoke_hash(self, token_hash: str) -> None: ...
+
+
+class ProjectRepository(Protocol):
+    def add(self, new: NewProject) -> Project: ...
+    def get(self, project_id: ProjectId) -> Project: ...
+    def list_for(
+        self, *, owner_id: UserId | None, open_or_member_of: UserId | None, offset: int, limit: int
+    ) -> list[Project]: ...
+    def update_settings(self, project_id: ProjectId, settings: ProjectSettings) -> None: ...
+    def add_counters(self, project_id: ProjectId, **deltas: int) -> None: ...
+    def is_member(self, project_id: ProjectId, user_id: UserId) -> bool: ...
+    def add_member(self, project_id: ProjectId, user_id: UserId) -> None: ...
+
+
+class ItemRepository(Protocol):
+    def existing_external_ids(
+        self, project_id: ProjectId, external_ids: Sequence[str]
+    ) -> set[str]: ...
+    def add_many(self, project_id: ProjectId, items: Sequence[NewItem]) -> int: ...
+    def get(self, item_id: ItemId) -> Item: ...
+    def get_many(self, item_ids: Sequence[ItemId]) -> list[Item]: ...
+    def candidates(
+        self,
+        project_id: ProjectId,
+        *,
+        worker_id: UserId,
+        max_overlap: int,
+        order: CandidateOrder,
+        start_id: int,
+        limit: int,
+    ) -> list[ItemId]: ...
+    def claim(self, item_id: ItemId, *, max_overlap: int) -> bool: ...
+    def release(self, item_ids: Sequence[ItemId]) -> None: ...
+    def add_label(self, item_id: ItemId, *, new_slot: bool) -> tuple[int, ItemStatus]: ...
+    def set_status(self, item_id: ItemId, status: ItemStatus) -> None: ...
+    def max_id(self, project_id: ProjectId) -> int: ...
+    def min_id(self, project_id: ProjectId) -> int: ...
+    def page(
+        self, project_id: ProjectId, *, after_id: int, limit: int, status: ItemStatus | None
+    ) -> list[Item]: ...
+
+
+class LeaseRepository(Protocol):
+    def add(
+        self,
+        *,
+        item_id: ItemId,
+        project_id: ProjectId,
+        worker_id: UserId,
+        now: datetime,
+        expires_at: datetime,
+    ) -> Lease: ...
+    def get(self, lease_id: LeaseId) -> Lease: ...
+    def find_active(
+        self, project_id: ProjectId, worker_id: UserId, *, now: datetime
+    ) -> Lease | None: ...
+    def settle(
+        self, lease_id: LeaseId, *, worker_id: UserId, state: LeaseState, now: datetime
+    ) -> bool: ...
+    def expire_due(self, project_id: ProjectId, *, now: datetime, limit: int) -> list[ItemId]: ...
+
+
+class AnnotationRepository(Protocol):
+    def add(self, new: NewAnnotation, *, now: datetime) -> Annotation: ...
+    def list_for_item(self, item_id: ItemId) -> list[Annotation]: ...
+    def list_for_items(self, item_ids: Sequence[ItemId]) -> dict[ItemId, list[Annotation]]: ...
+    def list_for_worker(
+        self, project_id: ProjectId, worker_id: UserId, *, after_id: int, limit: int
+    ) -> list[Annotation]: ...
+    def page(self, project_id: ProjectId, *, after_id: int, limit: int) -> list[Annotation]: ...
+    def label_rows(self, project_id: ProjectId) -> Iterator[LabelRow]: ...
+
+
+class ConsensusRepository(Protocol):
+    def upsert_many(
+        self, project_id: ProjectId, rows: Sequence[ConsensusWrite], *, now: datetime
+    ) -> None: ...
+    def get_many(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ConsensusWrite]: ...
+
+
+class JobRepository(Protocol):
+    def add(
+        self,
+        *,
+        kind: JobKind,
+        payload: Mapping[str, Any],
+        project_id: ProjectId | None,
+        created_by: UserId | None,
+        now: datetime,
+    ) -> Job: ...
+    def get(self, job_id: JobId) -> Job: ...
+    def claim_next(self, *, now: datetime) -> Job | None: ...
+    def set_progress(self, job_id: JobId, *, done: int, total: int | None) -> None: ...
+    def finish(self, job_id: JobId, *, result: Mapping[str, Any], now: datetime) -> None: ...
+    def fail(self, job_id: JobId, *, error: str, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
+    read-only one (on SQLite it does not take the write lock). Leaving either block without
+    :meth:`commit` rolls back."""
+
+    users: UserRepository
+    tokens: TokenRepository
+    projects: ProjectRepository
+    items: ItemRepository
+    leases: LeaseRepository
+    annotations: AnnotationRepository
+    consensus: ConsensusRepository
+    jobs: JobRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def reading(self) -> AbstractContextManager[UnitOfWork]: ...
+    def commit(self) -> None: ...
+    def now(self) -> datetime: ...

@@ -1,0 +1,151 @@
+"""Projects and their settings: what is labelled, how often, by whom, aggregated how."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shoplabel.domain.ids import ProjectId, UserId
+from shoplabel.domain.labels import LabelSchema
+from shoplabel.errors import InvalidSettings
+
+__all__ = [
+    "AccessMode",
+    "OverlapMode",
+    "Project",
+    "ProjectCounters",
+    "ProjectSettings",
+    "parse_settings",
+]
+
+MAX_OVERLAP_LIMIT = 50
+MAX_LEASE_TTL = 24 * 3600
+
+
+class OverlapMode(StrEnum):
+    """``fixed``: every item collects ``max_overlap`` labels. ``dynamic``: an item is done once
+    it has ``min_overlap`` labels and its posterior reaches ``target_confidence``, or at
+    ``max_overlap``."""
+
+    FIXED = "fixed"
+    DYNAMIC = "dynamic"
+
+
+class AccessMode(StrEnum):
+    """``open``: every worker may work on the project; ``members``: only listed members."""
+
+    OPEN = "open"
+    MEMBERS = "members"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    """Per-project knobs; every field is documented in ``docs/projects.md``."""
+
+    min_overlap: int = 1
+    max_overlap: int = 3
+    overlap_mode: OverlapMode = OverlapMode.FIXED
+    target_confidence: float = 0.95
+    lease_ttl_seconds: int = 600
+    assignment_policy: str = "round-robin"
+    aggregation_method: str = "default"
+    access: AccessMode = AccessMode.OPEN
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+
+
+def _int_in(name: str, value: object, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidSettings(
+            f"setting {name!r} must be an integer in [{lo}, {hi}], got {value!r}",
+            details={"field": name},
+        )
+    return value
+
+
+def _check(s: ProjectSettings) -> ProjectSettings:
+    _int_in("min_overlap", s.min_overlap, 1, MAX_OVERLAP_LIMIT)
+    _int_in("max_overlap", s.max_overlap, 1, MAX_OVERLAP_LIMIT)
+    if s.min_overlap > s.max_overlap:
+        raise InvalidSettings(
+            f"min_overlap ({s.min_overlap}) must not exceed max_overlap ({s.max_overlap})",
+            details={"field": "min_overlap"},
+        )
+    _int_in("lease_ttl_seconds", s.lease_ttl_seconds, 10, MAX_LEASE_TTL)
+    tc = s.target_confidence
+    if isinstance(tc, bool) or not isinstance(tc, int | float) or not 0.5 <= tc < 1.0:
+        raise InvalidSettings(
+            f"setting 'target_confidence' must be in [0.5, 1), got {tc!r}",
+            details={"field": "target_confidence"},
+        )
+    for name in ("assignment_policy", "aggregation_method"):
+        if not isinstance(getattr(s, name), str) or not getattr(s, name):
+            raise InvalidSettings(
+                f"setting {name!r} must be a non-empty string", details={"field": name}
+            )
+    return s
+
+
+def _enum(name: str, enum: type[StrEnum], value: object) -> StrEnum:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = [e.value for e in enum]
+        raise InvalidSettings(
+            f"setting {name!r} must be one of {allowed}, got {value!r}", details={"field": name}
+        ) from None
+
+
+def parse_settings(
+    raw: Mapping[str, Any] | None, *, base: ProjectSettings | None = None
+) -> ProjectSettings:
+    """Merge ``raw`` (JSON) over ``base`` (or the defaults) and validate the result.
+
+    Raises:
+        InvalidSettings: an unknown key, a wrong type or an inconsistent combination.
+    """
+    base = base or ProjectSettings()
+    raw = dict(raw or {})
+    known = {f.name for f in fields(ProjectSettings)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InvalidSettings(
+            f"unknown project settings {unknown}; known: {sorted(known)}",
+            details={"field": unknown[0]},
+        )
+    if "overlap_mode" in raw:
+        raw["overlap_mode"] = _enum("overlap_mode", OverlapMode, raw["overlap_mode"])
+    if "access" in raw:
+        raw["access"] = _enum("access", AccessMode, raw["access"])
+    return _check(replace(base, **raw))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCounters:
+    """Counters maintained in the same transaction as the writes they count."""
+
+    n_items: int = 0
+    n_open: int = 0
+    n_done: int = 0
+    n_review: int = 0
+    n_annotations: int = 0
+    n_skips: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: ProjectId
+    name: str
+    owner_id: UserId
+    template: str
+    schema: LabelSchema
+    instructions: str
+    display_fields: tuple[str, ...]
+    settings: ProjectSettings
+    created_at: datetime
+    counters: ProjectCounters = ProjectCounters()
+    description: str = ""

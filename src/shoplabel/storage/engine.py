@@ -1,0 +1,49 @@
+"""Engine factory: SQLite pragmas on connect, explicit BEGIN / BEGIN IMMEDIATE on SQLite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import NullPool
+
+__all__ = ["WRITE_OPTION", "make_engine"]
+
+#: Execution option marking a connection whose transaction will write. On SQLite such a
+#: transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front instead of
+#: failing with "database is locked" when a read lock is upgraded under contention.
+WRITE_OPTION = "shoplabel_write"
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """Create an engine for ``url`` (SQLite file or PostgreSQL); connects lazily.
+
+    Args:
+        url: SQLAlchemy URL.
+        pool_size: Pool size for server databases; SQLite opens a connection per checkout.
+    """
+    if url.startswith("sqlite"):
+        # NullPool: SQLite connections are cheap, and a fresh one per unit of work keeps
+        # threads and forked processes from sharing a handle.
+        engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+        _sqlite_hooks(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

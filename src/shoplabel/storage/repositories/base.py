@@ -1,0 +1,24 @@
+"""What every repository shares: the session, the clock, and rowcount of a DML statement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable
+from sqlalchemy.orm import Session
+
+__all__ = ["Repository"]
+
+
+class Repository:
+    """Base class holding the unit of work's session and clock. Repositories never commit."""
+
+    def __init__(self, session: Session, clock: Callable[[], datetime]) -> None:
+        self._s = session
+        self._now = clock
+
+    def _rowcount(self, stmt: Executable) -> int:
+        result = cast(CursorResult[Any], self._s.execute(stmt))
+        return int(result.rowcount)

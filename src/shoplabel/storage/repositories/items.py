@@ -1,0 +1,189 @@
+"""Items: batched import, candidate search for next-task, and the overlap counters.
+
+The overlap quota is enforced by one conditional ``UPDATE ... WHERE n_reserved < :max`` per
+claim: whichever transaction increments first wins, on SQLite (single writer) and on
+PostgreSQL (the row lock makes the loser re-check the condition), so the quota can never be
+exceeded, whatever the number of concurrent workers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from sqlalchemy import and_, bindparam, exists, select, update
+
+from shoplabel.domain.ids import ItemId, ProjectId, UserId
+from shoplabel.domain.items import Item, ItemStatus, NewItem
+from shoplabel.domain.scheduling import CandidateOrder
+from shoplabel.errors import ItemNotFound
+from shoplabel.storage.dialect import insert_ignoring_conflicts
+from shoplabel.storage.mappers import to_item
+from shoplabel.storage.repositories.base import Repository
+from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
+
+__all__ = ["SqlItemRepository"]
+
+_T = ItemRow.__table__
+_OPEN = ItemStatus.OPEN.value
+
+
+class SqlItemRepository(Repository):
+    def existing_external_ids(self, project_id: ProjectId, external_ids: Sequence[str]) -> set[str]:
+        if not external_ids:
+            return set()
+        stmt = select(ItemRow.external_id).where(
+            ItemRow.project_id == project_id, ItemRow.external_id.in_(set(external_ids))
+        )
+        return set(self._s.scalars(stmt))
+
+    def add_many(self, project_id: ProjectId, items: Sequence[NewItem]) -> int:
+        """Insert ``items``, skipping external ids already stored; return how many were new."""
+        if not items:
+            return 0
+        now = self._now()
+        rows = [
+            {
+                "project_id": project_id,
+                "external_id": it.external_id,
+                "payload": it.payload,
+                "content_hash": it.content_hash,
+                "status": _OPEN,
+                "priority": it.priority,
+                "gold": it.gold,
+                "n_labels": 0,
+                "n_reserved": 0,
+                "created_at": now,
+            }
+            for it in items
+        ]
+        dialect = self._s.get_bind().dialect.name
+        stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
+        result = self._s.execute(stmt.returning(ItemRow.id), rows)
+        return len(result.all())
+
+    def get(self, item_id: ItemId) -> Item:
+        row = self._s.execute(select(_T).where(ItemRow.id == item_id)).first()
+        if row is None:
+            raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
+        return to_item(row)
+
+    def get_many(self, item_ids: Sequence[ItemId]) -> list[Item]:
+        if not item_ids:
+            return []
+        rows = self._s.execute(select(_T).where(ItemRow.id.in_(set(item_ids))).order_by(ItemRow.id))
+        return [to_item(r) for r in rows]
+
+    def candidates(
+        self,
+        project_id: ProjectId,
+        *,
+        worker_id: UserId,
+        max_overlap: int,
+        order: CandidateOrder,
+        start_id: int,
+        limit: int,
+    ) -> list[ItemId]:
+        """Open items under quota that ``worker_id`` has not leased, skipped or labelled.
+
+        Queue order walks ``ix_items_queue``; a random start walks ids from ``start_id`` and
+        wraps around. Items the worker has touched are few (items close as they fill), so the
+        anti-joins stay cheap probes of ``uq_leases_item_worker_live`` and the annotations'
+        ``(item_id, worker_id)`` key.
+        """
+        seen_lease = exists().where(
+            LeaseRow.item_id == ItemRow.id,
+            LeaseRow.worker_id == worker_id,
+            LeaseRow.state != "expired",
+        )
+        seen_label = exists().where(
+            AnnotationRow.item_id == ItemRow.id, AnnotationRow.worker_id == worker_id
+        )
+        base = select(ItemRow.id).where(
+            ItemRow.project_id == project_id,
+            ItemRow.status == _OPEN,
+            ItemRow.n_reserved < max_overlap,
+            ~seen_lease,
+            ~seen_label,
+        )
+        if order is CandidateOrder.QUEUE:
+            stmt = base.order_by(ItemRow.priority.desc(), ItemRow.id).limit(limit)
+            return [ItemId(i) for i in self._s.scalars(stmt)]
+        ahead = list(
+            self._s.scalars(base.where(ItemRow.id >= start_id).order_by(ItemRow.id).limit(limit))
+        )
+        if len(ahead) < limit:
+            ahead += self._s.scalars(
+                base.where(ItemRow.id < start_id).order_by(ItemRow.id).limit(limit - len(ahead))
+            )
+        return [ItemId(i) for i in ahead]
+
+    def claim(self, item_id: ItemId, *, max_overlap: int) -> bool:
+        """Take one overlap slot of an open item; ``False`` if it is full or closed."""
+        stmt = (
+            update(ItemRow)
+            .where(ItemRow.id == item_id, ItemRow.status == _OPEN, ItemRow.n_reserved < max_overlap)
+            .values(n_reserved=ItemRow.n_reserved + 1)
+        )
+        return self._rowcount(stmt) == 1
+
+    def release(self, item_ids: Sequence[ItemId]) -> None:
+        """Give back one slot per occurrence of an id (expired or skipped leases)."""
+        counts = sorted(Counter(item_ids).items())  # id order: no lock-order deadlocks on PG
+        if not counts:
+            return
+        stmt = (
+            update(_T)
+            .where(_T.c.id == bindparam("b_id"))
+            .values(n_reserved=_T.c.n_reserved - bindparam("b_n"))
+        )
+        self._s.execute(stmt, [{"b_id": i, "b_n": n} for i, n in counts])
+
+    def add_label(self, item_id: ItemId, *, new_slot: bool) -> tuple[int, ItemStatus]:
+        """Count one more valid label; return (labels now, status before).
+
+        ``new_slot`` is for labels that did not come through a lease (models, imports): they
+        take a slot of their own. The UPDATE locks the row on PostgreSQL, so the status the
+        caller derives from the returned count cannot race another submit.
+        """
+        values = {"n_labels": ItemRow.n_labels + 1}
+        if new_slot:
+            values["n_reserved"] = ItemRow.n_reserved + 1
+        stmt = (
+            update(ItemRow)
+            .where(ItemRow.id == item_id)
+            .values(values)
+            .returning(ItemRow.n_labels, ItemRow.status)
+        )
+        row = self._s.execute(stmt).first()
+        if row is None:
+            raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
+        return int(row[0]), ItemStatus(row[1])
+
+    def set_status(self, item_id: ItemId, status: ItemStatus) -> None:
+        self._s.execute(update(ItemRow).where(ItemRow.id == item_id).values(status=status.value))
+
+    def max_id(self, project_id: ProjectId) -> int:
+        value = self._s.scalar(
+            select(ItemRow.id)
+            .where(ItemRow.project_id == project_id)
+            .order_by(ItemRow.id.desc())
+            .limit(1)
+        )
+        return int(value or 0)
+
+    def min_id(self, project_id: ProjectId) -> int:
+        value = self._s.scalar(
+            select(ItemRow.id).where(ItemRow.project_id == project_id).order_by(ItemRow.id).limit(1)
+        )
+        return int(value or 0)
+
+    def page(
+        self, project_id: ProjectId, *, after_id: int, limit: int, status: ItemStatus | None
+    ) -> list[Item]:
+        """Items by id after ``after_id`` (keyset paging: constant cost at any depth)."""
+        cond = and_(ItemRow.project_id == project_id, ItemRow.id > after_id)
+        if status is not None:
+            cond = and_(cond, ItemRow.status == status.value)
+        rows = self._s.execute(select(_T).where(cond).order_by(ItemRow.id).limit(limit))
+        return [to_item(r) for r in rows]

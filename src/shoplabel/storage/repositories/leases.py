@@ -1,0 +1,114 @@
+"""Leases: a worker's time-limited hold on one overlap slot of an item.
+
+Every state change is a conditional ``UPDATE ... WHERE state = 'active'``: a lease is settled
+(submitted, skipped or expired) exactly once, however many requests race for it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from shoplabel.domain.annotations import Lease, LeaseState
+from shoplabel.domain.ids import ItemId, LeaseId, ProjectId, UserId
+from shoplabel.errors import Conflict, LeaseNotFound
+from shoplabel.storage.mappers import to_lease
+from shoplabel.storage.repositories.base import Repository
+from shoplabel.storage.tables import LeaseRow
+
+__all__ = ["SqlLeaseRepository"]
+
+_T = LeaseRow.__table__
+_ACTIVE = LeaseState.ACTIVE.value
+
+
+class SqlLeaseRepository(Repository):
+    def add(
+        self,
+        *,
+        item_id: ItemId,
+        project_id: ProjectId,
+        worker_id: UserId,
+        now: datetime,
+        expires_at: datetime,
+    ) -> Lease:
+        row = LeaseRow(
+            item_id=item_id,
+            project_id=project_id,
+            worker_id=worker_id,
+            state=_ACTIVE,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        try:
+            with self._s.begin_nested():
+                self._s.add(row)
+                self._s.flush()
+        except IntegrityError:
+            raise Conflict(f"worker {worker_id} already holds or settled item {item_id}") from None
+        return to_lease(row)
+
+    def get(self, lease_id: LeaseId) -> Lease:
+        row = self._s.execute(select(_T).where(LeaseRow.id == lease_id)).first()
+        if row is None:
+            raise LeaseNotFound(f"lease {lease_id} does not exist", details={"lease_id": lease_id})
+        return to_lease(row)
+
+    def find_active(
+        self, project_id: ProjectId, worker_id: UserId, *, now: datetime
+    ) -> Lease | None:
+        stmt = (
+            select(_T)
+            .where(
+                LeaseRow.project_id == project_id,
+                LeaseRow.worker_id == worker_id,
+                LeaseRow.state == _ACTIVE,
+                LeaseRow.expires_at > now,
+            )
+            .order_by(LeaseRow.id)
+            .limit(1)
+        )
+        row = self._s.execute(stmt).first()
+        return None if row is None else to_lease(row)
+
+    def settle(
+        self, lease_id: LeaseId, *, worker_id: UserId, state: LeaseState, now: datetime
+    ) -> bool:
+        """Move an active, unexpired lease of ``worker_id`` to ``state``; ``False`` if it
+        was not active, not theirs or already expired."""
+        stmt = (
+            update(LeaseRow)
+            .where(
+                LeaseRow.id == lease_id,
+                LeaseRow.worker_id == worker_id,
+                LeaseRow.state == _ACTIVE,
+                LeaseRow.expires_at > now,
+            )
+            .values(state=state.value, settled_at=now)
+        )
+        return self._rowcount(stmt) == 1
+
+    def expire_due(self, project_id: ProjectId, *, now: datetime, limit: int) -> list[ItemId]:
+        """Expire up to ``limit`` overdue active leases; return their items (one per lease).
+
+        Walks ``ix_leases_sweep``; when nothing is due this is one empty index range scan.
+        """
+        due = (
+            select(LeaseRow.id)
+            .where(
+                LeaseRow.project_id == project_id,
+                LeaseRow.state == _ACTIVE,
+                LeaseRow.expires_at <= now,
+            )
+            .limit(limit)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(LeaseRow)
+            .where(LeaseRow.id.in_(due), LeaseRow.state == _ACTIVE)
+            .values(state=LeaseState.EXPIRED.value, settled_at=now)
+            .returning(LeaseRow.item_id)
+        )
+        return [ItemId(i) for i in self._s.scalars(stmt)]

@@ -1,0 +1,235 @@
+"""ORM table definitions (``*Row``). Never exported from ``storage``.
+
+Scale notes (1M items per project, 100M labels): no hot query reads or filters ``payload``;
+counters live on ``projects`` and ``items`` and change in the transaction that changes what
+they count; every hot path below names the index it uses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shoplabel.storage.types import UTCDateTime
+
+__all__ = [
+    "AnnotationRow",
+    "ApiTokenRow",
+    "Base",
+    "ConsensusRow",
+    "ItemRow",
+    "JobRow",
+    "LeaseRow",
+    "ProjectMemberRow",
+    "ProjectRow",
+    "UserRow",
+]
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BigInteger ids on PostgreSQL (100M labels), INTEGER PRIMARY KEY (rowid) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # sha256 hex of the secret: a lookup by hash is one unique-index probe per request.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    is_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ProjectRow(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    template: Mapped[str] = mapped_column(String(64))
+    label_schema: Mapped[dict[str, Any]]
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    display_fields: Mapped[list[str]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    n_items: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_open: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_review: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_annotations: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_skips: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ProjectMemberRow(Base):
+    __tablename__ = "project_members"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime]
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[float] = mapped_column(Float, default=0.0)
+    gold: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # Valid labels received.
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    # Labels plus active leases: the overlap quota is enforced on this counter.
+    n_reserved: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        # Idempotent import by external id.
+        UniqueConstraint("project_id", "external_id"),
+        # next-task: open items of a project in queue order.
+        Index("ix_items_queue", "project_id", "status", text("priority DESC"), "id"),
+        # Export and paging by id within a project; random-start candidate scans.
+        Index("ix_items_project_id_id", "project_id", "id"),
+        # Exact-duplicate detection.
+        Index("ix_items_project_id_content_hash", "project_id", "content_hash"),
+    )
+
+
+class LeaseRow(Base):
+    __tablename__ = "leases"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The expiry sweep reads only due active leases of one project.
+        Index("ix_leases_sweep", "project_id", "state", "expires_at"),
+        # "Does this worker hold a lease here?" on every next-task.
+        Index("ix_leases_held", "project_id", "worker_id", "state"),
+        # A worker holds, submits or skips an item at most once; an expired lease frees it.
+        Index(
+            "uq_leases_item_worker_live",
+            "item_id",
+            "worker_id",
+            unique=True,
+            sqlite_where=text("state != 'expired'"),
+            postgresql_where=text("state != 'expired'"),
+        ),
+    )
+
+
+class AnnotationRow(Base):
+    __tablename__ = "annotations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lease_id: Mapped[int | None] = mapped_column(ForeignKey("leases.id"), nullable=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16), default="human")
+    status: Mapped[str] = mapped_column(String(16), default="valid")
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        # One label per worker per item: the last line of defence against duplicates.
+        UniqueConstraint("item_id", "worker_id"),
+        # Streaming a project's labels (aggregation, export) in id order.
+        Index("ix_annotations_project_id_id", "project_id", "id"),
+        # A worker's own history.
+        Index("ix_annotations_worker", "project_id", "worker_id", "id"),
+    )
+
+
+class ConsensusRow(Base):
+    __tablename__ = "consensus"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    value: Mapped[Any] = mapped_column(JSON)
+    confidence: Mapped[float] = mapped_column(Float)
+    probas: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    method: Mapped[str] = mapped_column(String(64))
+    n_labels: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class JobRow(Base):
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    payload: Mapped[dict[str, Any]]
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    progress_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    progress_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)

@@ -1,0 +1,116 @@
+"""The SQLAlchemy unit of work: one session, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from shoplabel.errors import StorageBusy
+from shoplabel.storage.engine import WRITE_OPTION
+from shoplabel.storage.repositories.annotations import (
+    SqlAnnotationRepository,
+    SqlConsensusRepository,
+)
+from shoplabel.storage.repositories.items import SqlItemRepository
+from shoplabel.storage.repositories.jobs import SqlJobRepository
+from shoplabel.storage.repositories.leases import SqlLeaseRepository
+from shoplabel.storage.repositories.projects import SqlProjectRepository
+from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
+
+__all__ = ["SqlUnitOfWork", "utc_now"]
+
+_BUSY_MARKERS = ("database is locked", "deadlock detected", "could not serialize")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """``with uow:`` is a write transaction (``BEGIN IMMEDIATE`` on SQLite); ``with
+    uow.reading():`` a read transaction. Leaving without :meth:`commit` rolls back. A lock
+    timeout or deadlock surfaces as :class:`StorageBusy` (HTTP 503, safe to retry)."""
+
+    users: SqlUserRepository
+    tokens: SqlTokenRepository
+    projects: SqlProjectRepository
+    items: SqlItemRepository
+    leases: SqlLeaseRepository
+    annotations: SqlAnnotationRepository
+    consensus: SqlConsensusRepository
+    jobs: SqlJobRepository
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self._read_engine = engine
+        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._clock = clock
+        self._session: Session | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self._read_engine.dialect.name
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def _open(self, bind: Engine) -> None:
+        if self._session is not None:
+            raise RuntimeError("unit of work is already open; use one per transaction")
+        s = Session(bind=bind, expire_on_commit=False, autoflush=False)
+        self._session = s
+        self.users = SqlUserRepository(s, self._clock)
+        self.tokens = SqlTokenRepository(s, self._clock)
+        self.projects = SqlProjectRepository(s, self._clock)
+        self.items = SqlItemRepository(s, self._clock)
+        self.leases = SqlLeaseRepository(s, self._clock)
+        self.annotations = SqlAnnotationRepository(s, self._clock)
+        self.consensus = SqlConsensusRepository(s, self._clock)
+        self.jobs = SqlJobRepository(s, self._clock)
+
+    def _close(self, exc: BaseException | None) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            session.rollback()
+        finally:
+            session.close()
+        if isinstance(exc, OperationalError) and any(
+            m in str(exc.orig).lower() for m in _BUSY_MARKERS
+        ):
+            raise StorageBusy("the database is busy; retry the request") from exc
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self._open(self._write_engine)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self._close(exc)
+
+    @contextmanager
+    def reading(self) -> Iterator[SqlUnitOfWork]:
+        self._open(self._read_engine)
+        exc: BaseException | None = None
+        try:
+            yield self
+        except BaseException as e:
+            exc = e
+            raise
+        finally:
+            self._close(exc)
+
+    def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("commit outside a unit of work")
+        try:
+            self._session.commit()
+        except OperationalError as e:
+            if any(m in str(e.orig).lower() for m in _BUSY_MARKERS):
+                raise StorageBusy("the database is busy; retry the request") from e
+            raise
