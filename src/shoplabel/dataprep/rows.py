@@ -75,3 +75,7 @@ class RowError:
     field: str | None
     code: str
     reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        """The row error as a plain mapping (rejects files, API error reports)."""
+        return {"row": self.row, "field": self.field, "code": self.code, "reason": self.reason}

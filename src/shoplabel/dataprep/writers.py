@@ -215,4 +215,4 @@ def write_row_errors(
 
 def _error_rows(errors: Iterable[RowError]) -> Iterator[dict[str, object]]:
     for error in errors:
-        yield {"row": error.row, "field": error.field, "code": error.code, "reason": error.reason}
+        yield error.to_dict()

@@ -1,0 +1,198 @@
+"""Handing out tasks: next task under a lease, skipping, and the worker-facing task view.
+
+A *task* is a lease on one item: ``next_task`` sweeps expired leases, returns a lease the
+worker still holds, or claims a fresh overlap slot with a conditional UPDATE and records the
+lease, all in one short write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from shoplabel.domain.annotations import Lease, LeaseState
+from shoplabel.domain.ids import ItemId, LeaseId, ProjectId
+from shoplabel.domain.items import Item
+from shoplabel.domain.labels import field_text
+from shoplabel.domain.permissions import can_annotate, require
+from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.projects import Project
+from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
+from shoplabel.domain.users import Actor
+from shoplabel.errors import LeaseExpired, LeaseNotHeld, LeaseSettled
+
+__all__ = ["Task", "check_lease", "next_task", "skip", "task_view"]
+
+_SWEEP_LIMIT = 200
+_CANDIDATES = 16
+_ROUNDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """What a worker receives: the lease, why it was chosen, and the item's visible fields.
+
+    Never carries the gold label or fields outside the project's display list.
+    """
+
+    lease_id: LeaseId
+    project_id: ProjectId
+    item_id: ItemId
+    external_id: str
+    expires_at: datetime
+    reason: NextReason
+    data: Mapping[str, Any]
+
+
+def _visible(payload: Mapping[str, Any], display_fields: tuple[str, ...]) -> dict[str, Any]:
+    """The payload restricted to the display fields (dotted paths), or all of it if none."""
+    if not display_fields:
+        return dict(payload)
+    out: dict[str, Any] = {}
+    for path in display_fields:
+        node: Any = payload
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is None:
+            continue
+        target = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = node
+    return out
+
+
+def task_view(project: Project, item: Item, lease: Lease, reason: NextReason) -> Task:
+    data = _visible(item.payload, project.display_fields)
+    span_field = project.schema.field
+    if span_field and field_text(data, span_field) is None:
+        text = field_text(item.payload, span_field)
+        if text is not None:
+            data = {**data, **_visible(item.payload, (span_field,))}
+    return Task(
+        lease_id=lease.id,
+        project_id=project.id,
+        item_id=item.id,
+        external_id=item.external_id,
+        expires_at=lease.expires_at,
+        reason=reason,
+        data=data,
+    )
+
+
+def _require_labeller(uow: UnitOfWork, actor: Actor, project_id: ProjectId) -> Project:
+    project = uow.projects.get(project_id)
+    member = uow.projects.is_member(project_id, actor.user_id)
+    require(can_annotate(actor, project, is_member=member), f"label project {project_id}")
+    return project
+
+
+def _sweep(uow: UnitOfWork, project: Project, now: datetime) -> None:
+    expired = uow.leases.expire_due(project.id, now=now, limit=_SWEEP_LIMIT)
+    uow.items.release(expired)
+
+
+def _claim(
+    uow: UnitOfWork, actor: Actor, project: Project, rng: np.random.Generator, now: datetime
+) -> tuple[Lease, NextReason] | None:
+    policy = get_policy(project.settings.assignment_policy)
+    start = 0
+    if policy.order is CandidateOrder.RANDOM_START:
+        lo, hi = uow.items.min_id(project.id), uow.items.max_id(project.id)
+        start = int(rng.integers(lo, hi + 1)) if hi >= lo else 0
+    max_overlap = project.settings.max_overlap
+    for _ in range(_ROUNDS):
+        found = uow.items.candidates(
+            project.id,
+            worker_id=actor.user_id,
+            max_overlap=max_overlap,
+            order=policy.order,
+            start_id=start,
+            limit=_CANDIDATES,
+        )
+        if not found:
+            return None
+        for item_id in policy.pick(found):
+            if uow.items.claim(item_id, max_overlap=max_overlap):
+                expires = now + timedelta(seconds=project.settings.lease_ttl_seconds)
+                lease = uow.leases.add(
+                    item_id=item_id,
+                    project_id=project.id,
+                    worker_id=actor.user_id,
+                    now=now,
+                    expires_at=expires,
+                )
+                return lease, policy.reason
+    return None
+
+
+def next_task(
+    uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, rng: np.random.Generator
+) -> Task | None:
+    """Give ``actor`` a task in ``project_id``, or ``None`` when nothing is left for them.
+
+    Raises:
+        PermissionDenied: the actor may not label this project.
+    """
+    with uow:
+        project = _require_labeller(uow, actor, project_id)
+        now = uow.now()
+        _sweep(uow, project, now)
+        held = uow.leases.find_active(project_id, actor.user_id, now=now)
+        if held is not None:
+            chosen: tuple[Lease, NextReason] | None = (held, NextReason.HELD_LEASE)
+        else:
+            chosen = _claim(uow, actor, project, rng, now)
+        task = None
+        if chosen is not None:
+            lease, reason = chosen
+            task = task_view(project, uow.items.get(lease.item_id), lease, reason)
+        uow.commit()
+    return task
+
+
+def check_lease(lease: Lease, actor: Actor, now: datetime) -> None:
+    """Explain why ``lease`` cannot be settled by ``actor`` now (if it cannot).
+
+    Raises:
+        LeaseNotHeld: another worker's lease.
+        LeaseSettled: already submitted, skipped or expired by the sweep.
+        LeaseExpired: the lease ran out.
+    """
+    if lease.worker_id != actor.user_id:
+        raise LeaseNotHeld(
+            f"lease {lease.id} belongs to another worker", details={"lease_id": lease.id}
+        )
+    if lease.state is LeaseState.EXPIRED or (
+        lease.state is LeaseState.ACTIVE and lease.expires_at <= now
+    ):
+        raise LeaseExpired(
+            f"lease {lease.id} expired at {lease.expires_at.isoformat()}; ask for a new task",
+            details={"lease_id": lease.id},
+        )
+    if lease.state is not LeaseState.ACTIVE:
+        raise LeaseSettled(
+            f"lease {lease.id} was already {lease.state.value}", details={"lease_id": lease.id}
+        )
+
+
+def skip(uow: UnitOfWork, *, actor: Actor, lease_id: LeaseId) -> None:
+    """Give a task back: the skip is recorded and the item is never offered to them again."""
+    with uow:
+        lease = uow.leases.get(lease_id)
+        now = uow.now()
+        if not uow.leases.settle(
+            lease_id, worker_id=actor.user_id, state=LeaseState.SKIPPED, now=now
+        ):
+            check_lease(lease, actor, now)
+            raise LeaseSettled(
+                f"lease {lease_id} changed concurrently", details={"lease_id": lease_id}
+            )
+        uow.items.release([lease.item_id])
+        uow.projects.add_counters(lease.project_id, n_skips=1)
+        uow.commit()

@@ -1,0 +1,132 @@
+"""Leased assignment and submission on real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shoplabel.domain.items import ItemStatus
+from shoplabel.domain.scheduling import NextReason
+from shoplabel.domain.users import Role
+from shoplabel.errors import (
+    InvalidValue,
+    LabelNotInSchema,
+    LeaseExpired,
+    LeaseNotHeld,
+    LeaseSettled,
+    PermissionDenied,
+)
+from shoplabel.services import annotations, assignment, projects
+from tests.conftest import Clock, Database
+from tests.factories import add_items, make_actor, make_project, matching_payload
+
+
+def _rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+def test_next_task_leases_hides_gold_and_completes_at_overlap(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    workers = [make_actor(db.uow(), f"w{i}", Role.WORKER) for i in range(3)]
+    project = make_project(db.uow(), owner, settings={"max_overlap": 2})
+    add_items(
+        db.uow(), project.id, [matching_payload(i) for i in range(2)], gold=["same", "different"]
+    )
+
+    t0 = assignment.next_task(db.uow(), actor=workers[0], project_id=project.id, rng=_rng())
+    assert t0 is not None
+    assert t0.reason is NextReason.ROUND_ROBIN
+    assert "gold" not in t0.data and set(t0.data) == {"left", "right"}
+    again = assignment.next_task(db.uow(), actor=workers[0], project_id=project.id, rng=_rng())
+    assert again is not None and again.lease_id == t0.lease_id
+    assert again.reason is NextReason.HELD_LEASE
+
+    annotations.submit(db.uow(), actor=workers[0], lease_id=t0.lease_id, value="same")
+    t1 = assignment.next_task(db.uow(), actor=workers[1], project_id=project.id, rng=_rng())
+    assert t1 is not None and t1.item_id == t0.item_id
+    annotations.submit(db.uow(), actor=workers[1], lease_id=t1.lease_id, value="different")
+
+    p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
+    assert (p.counters.n_done, p.counters.n_open, p.counters.n_annotations) == (1, 1, 2)
+    with db.uow().reading() as uow:
+        assert uow.items.get(t0.item_id).status is ItemStatus.DONE
+
+
+def test_worker_never_gets_same_item_twice(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    w = make_actor(db.uow(), "w0", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"max_overlap": 3})
+    add_items(db.uow(), project.id, [matching_payload(i) for i in range(3)])
+    seen = []
+    while t := assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=_rng()):
+        seen.append(t.item_id)
+        if len(seen) == 2:
+            assignment.skip(db.uow(), actor=w, lease_id=t.lease_id)
+        else:
+            annotations.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
+    assert len(seen) == len(set(seen)) == 3
+    p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
+    assert p.counters.n_skips == 1 and p.counters.n_annotations == 2
+
+
+def test_bad_submissions_are_refused_and_store_nothing(db: Database, clock: Clock) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    w1 = make_actor(db.uow(), "w1", Role.WORKER)
+    w2 = make_actor(db.uow(), "w2", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"lease_ttl_seconds": 60})
+    add_items(db.uow(), project.id, [matching_payload(0)])
+    task = assignment.next_task(db.uow(clock), actor=w1, project_id=project.id, rng=_rng())
+    assert task is not None
+    with pytest.raises(LabelNotInSchema):
+        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="maybe")
+    with pytest.raises(InvalidValue):
+        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value=["same"])
+    with pytest.raises(LeaseNotHeld):
+        annotations.submit(db.uow(clock), actor=w2, lease_id=task.lease_id, value="same")
+    with pytest.raises(PermissionDenied):
+        assignment.next_task(db.uow(clock), actor=owner, project_id=project.id, rng=_rng())
+    annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
+    with pytest.raises(LeaseSettled):
+        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
+
+    t2 = assignment.next_task(db.uow(clock), actor=w2, project_id=project.id, rng=_rng())
+    assert t2 is not None
+    clock.advance(61)
+    with pytest.raises(LeaseExpired):
+        annotations.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="same")
+    p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
+    assert p.counters.n_annotations == 1
+
+
+def test_expired_lease_returns_item_to_pool(db: Database, clock: Clock) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    w1 = make_actor(db.uow(), "w1", Role.WORKER)
+    w2 = make_actor(db.uow(), "w2", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"max_overlap": 1, "lease_ttl_seconds": 30})
+    add_items(db.uow(), project.id, [matching_payload(0)])
+    t1 = assignment.next_task(db.uow(clock), actor=w1, project_id=project.id, rng=_rng())
+    assert t1 is not None
+    assert assignment.next_task(db.uow(clock), actor=w2, project_id=project.id, rng=_rng()) is None
+    clock.advance(31)
+    t2 = assignment.next_task(db.uow(clock), actor=w2, project_id=project.id, rng=_rng())
+    assert t2 is not None and t2.item_id == t1.item_id
+    with pytest.raises(LeaseExpired):
+        annotations.submit(db.uow(clock), actor=w1, lease_id=t1.lease_id, value="same")
+    annotations.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="different")
+
+
+def test_random_policy_spreads_and_respects_quota(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    project = make_project(
+        db.uow(), owner, settings={"assignment_policy": "random", "max_overlap": 1}
+    )
+    add_items(db.uow(), project.id, [matching_payload(i) for i in range(20)])
+    rng = np.random.default_rng(7)
+    got = []
+    for i in range(25):
+        w = make_actor(db.uow(), f"w{i}", Role.WORKER)
+        t = assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=rng)
+        if t is not None:
+            assert t.reason is NextReason.RANDOM
+            got.append(t.item_id)
+    assert len(got) == len(set(got)) == 20
