@@ -1,0 +1,151 @@
+"""GLAD: worker expertise times task easiness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit, logsumexp
+
+from shoplabel.inference.em import check_em_options, run_em
+from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
+from shoplabel.inference.online import WorkerModel, starting_probas
+from shoplabel.inference.result import AggregationResult
+
+__all__ = ["GLAD"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class GLAD:
+    r"""GLAD: Generative model of Labels, Abilities and Difficulties.
+
+    Worker $w$ with expertise $\alpha_w \in \mathbb{R}$ labels task $j$ with easiness
+    $\beta_j = e^{\gamma_j} > 0$ correctly with probability $\sigma(\alpha_w \beta_j)$ and
+    otherwise picks one of the other $K-1$ labels uniformly. Priors
+    $\alpha_w \sim N(\mu_\alpha, 1)$, $\gamma_j \sim N(0, 1)$. EM: exact E-step; the M-step
+    runs a few L-BFGS steps on the expected complete log-posterior, warm-started from the
+    previous parameters (all gradients are vectorised ``bincount`` sums).
+    Class priors stay uniform unless ``learn_priors``: learning them lets the one-coin error
+    model collapse onto a frequent class on graded data (S_Rel: 0.27 accuracy instead of 0.52).
+    Worker skill is the mean of $\sigma(\alpha_w \beta_j)$ over the worker's tasks.
+
+    Reference: Whitehill, Ruvolo, Wu, Bergsma & Movellan (2009), *Whose vote should count
+    more*, NIPS 22.
+
+    Attributes:
+        max_iter: EM iteration cap.
+        tol: Stop when the log-likelihood per annotation changes by less than this.
+        m_step_iter: L-BFGS iterations per M-step.
+        alpha_prior_mean: $\mu_\alpha$.
+        learn_priors: Re-estimate the class priors in every M-step.
+    """
+
+    max_iter: int = 100
+    tol: float = 1e-6
+    m_step_iter: int = 10
+    alpha_prior_mean: float = 1.0
+    learn_priors: bool = False
+
+    def fit(
+        self,
+        m: AnnotationMatrix,
+        *,
+        gold: GoldLabels | None = None,
+        warm_start: WorkerModel | None = None,
+    ) -> AggregationResult:
+        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+        check_em_options(self.max_iter, self.tol)
+        params = np.concatenate([np.full(m.n_workers, self.alpha_prior_mean), np.zeros(m.n_tasks)])
+        log_priors = np.full(m.n_labels, -np.log(m.n_labels))
+
+        def update(probas: FloatArray) -> tuple[FloatArray, float]:
+            nonlocal params, log_priors
+            params = self._m_step(m, probas, params)
+            if self.learn_priors:
+                totals = probas.sum(axis=0) + 0.01
+                log_priors = np.log(totals / totals.sum())
+            return glad_e_step(m, params, log_priors, gold)
+
+        trace = run_em(
+            starting_probas(m, gold, warm_start),
+            update=update,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            scale=float(m.n_annotations),
+        )
+        logits = _logits(m, params)
+        n = np.bincount(m.worker_idx, minlength=m.n_workers)
+        skill = np.bincount(m.worker_idx, weights=expit(logits), minlength=m.n_workers)
+        return AggregationResult(
+            method="glad",
+            task_ids=m.task_ids,
+            worker_ids=m.worker_ids,
+            labels=m.labels,
+            probas=trace.probas,
+            class_priors=np.exp(log_priors),
+            worker_skill=np.divide(skill, n, out=np.full(m.n_workers, 0.5), where=n > 0),
+            confusion=None,
+            n_iter=trace.n_iter,
+            log_likelihood=trace.history,
+            converged=trace.converged,
+        )
+
+    def _m_step(self, m: AnnotationMatrix, probas: FloatArray, params: FloatArray) -> FloatArray:
+        p_correct = probas[m.task_idx, m.label_idx]
+        result = minimize(
+            _negative_q,
+            params,
+            args=(m, p_correct, self.alpha_prior_mean),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.m_step_iter},
+        )
+        out: FloatArray = np.asarray(result.x, dtype=np.float64)
+        return out
+
+
+def _logits(m: AnnotationMatrix, params: FloatArray) -> FloatArray:
+    alpha, gamma = params[: m.n_workers], params[m.n_workers :]
+    out: FloatArray = alpha[m.worker_idx] * np.exp(gamma[m.task_idx])
+    return out
+
+
+def _negative_q(
+    params: FloatArray, m: AnnotationMatrix, p_correct: FloatArray, alpha_mean: float
+) -> tuple[float, FloatArray]:
+    """Negative expected complete log-posterior of (alpha, gamma) and its gradient."""
+    alpha, gamma = params[: m.n_workers], params[m.n_workers :]
+    beta = np.exp(gamma)
+    x = alpha[m.worker_idx] * beta[m.task_idx]
+    q = p_correct * log_expit(x) + (1.0 - p_correct) * log_expit(-x)
+    q_total = q.sum() - 0.5 * np.sum((alpha - alpha_mean) ** 2) - 0.5 * np.sum(gamma**2)
+    resid = p_correct - expit(x)  # dq/dx
+    g_alpha = np.bincount(m.worker_idx, weights=resid * beta[m.task_idx], minlength=m.n_workers)
+    g_gamma = np.bincount(m.task_idx, weights=resid * x, minlength=m.n_tasks)
+    grad = np.concatenate([g_alpha - (alpha - alpha_mean), g_gamma - gamma])
+    return -float(q_total), -grad
+
+
+def glad_e_step(
+    m: AnnotationMatrix, params: FloatArray, log_priors: FloatArray, gold: GoldLabels | None
+) -> tuple[FloatArray, float]:
+    """``(n_tasks, n_labels)`` posteriors and marginal log-likelihood under GLAD."""
+    x = _logits(m, params)
+    n_labels = m.n_labels
+    right = log_expit(x)
+    wrong = log_expit(-x) - np.log(max(n_labels - 1, 1))
+    base = np.bincount(m.task_idx, weights=wrong, minlength=m.n_tasks)
+    bonus = np.bincount(
+        m.task_idx * n_labels + m.label_idx, weights=right - wrong, minlength=m.n_tasks * n_labels
+    ).reshape(m.n_tasks, n_labels)
+    joint = bonus + base[:, None] + log_priors
+    if gold is not None and gold.task_idx.size:
+        gold_joint = joint[gold.task_idx, gold.label_idx]
+        joint[gold.task_idx] = -np.inf
+        joint[gold.task_idx, gold.label_idx] = gold_joint
+    norm = logsumexp(joint, axis=1, keepdims=True)
+    return np.exp(joint - norm), float(norm.sum())
