@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import aggregate
+from shoplabel.cli import accounts, aggregate, data, demo, projects, serve
 
 __all__ = ["app", "main"]
 
@@ -14,7 +14,16 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command("init")(accounts.init)
+app.command("serve")(serve.serve)
+app.add_typer(accounts.user_app, name="user")
+app.add_typer(accounts.token_app, name="token")
+app.add_typer(projects.project_app, name="project")
+app.command("import")(data.import_items)
+app.command("export")(data.export_project)
+app.command("aggregate")(data.aggregate_project)
 app.command("aggregate-file")(aggregate.aggregate_file)
+app.command("demo")(demo.demo)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ A schema is plain JSON (``{"kind": ..., ...}``) parsed into one frozen dataclass
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -85,7 +86,7 @@ class LabelSchema:
     step: float | None = None
     field: str = ""
     allow_tie: bool = False
-    values: frozenset[str] = field(default=frozenset())
+    values: frozenset[str] = dataclasses.field(default=frozenset())
 
     @property
     def label_values(self) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ lease, all in one short write transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,7 +98,13 @@ def _sweep(uow: UnitOfWork, project: Project, now: datetime) -> None:
 
 
 def _claim(
-    uow: UnitOfWork, actor: Actor, project: Project, rng: np.random.Generator, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    project: Project,
+    *,
+    rng: np.random.Generator,
+    now: datetime,
+    only: Sequence[ItemId] | None,
 ) -> tuple[Lease, NextReason] | None:
     policy = get_policy(project.settings.assignment_policy)
     start = 0
@@ -114,6 +120,7 @@ def _claim(
             order=policy.order,
             start_id=start,
             limit=_CANDIDATES,
+            only=only,
         )
         if not found:
             return None
@@ -132,9 +139,17 @@ def _claim(
 
 
 def next_task(
-    uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, rng: np.random.Generator
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    project_id: ProjectId,
+    rng: np.random.Generator,
+    only: Sequence[ItemId] | None = None,
 ) -> Task | None:
     """Give ``actor`` a task in ``project_id``, or ``None`` when nothing is left for them.
+
+    ``only`` limits the choice to those items: replaying a real crowd, a worker can only be
+    given items they really answered (the policy still decides which, and when).
 
     Raises:
         PermissionDenied: the actor may not label this project.
@@ -147,7 +162,7 @@ def next_task(
         if held is not None:
             chosen: tuple[Lease, NextReason] | None = (held, NextReason.HELD_LEASE)
         else:
-            chosen = _claim(uow, actor, project, rng, now)
+            chosen = _claim(uow, actor, project, rng=rng, now=now, only=only)
         task = None
         if chosen is not None:
             lease, reason = chosen

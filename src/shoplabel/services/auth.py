@@ -19,10 +19,17 @@ from shoplabel.domain.ids import TokenId, UserId
 from shoplabel.domain.permissions import can_manage_users, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor, ApiToken, Role, User, UserStatus, validate_username
-from shoplabel.errors import AccountDisabled, AuthenticationFailed, InvalidInput, TokenNotFound
+from shoplabel.errors import (
+    AccountDisabled,
+    AuthenticationFailed,
+    InvalidInput,
+    TokenNotFound,
+    UserNotFound,
+)
 
 __all__ = [
     "IssuedToken",
+    "actor_for",
     "authenticate",
     "change_role",
     "create_token",
@@ -215,3 +222,21 @@ def set_status(uow: UnitOfWork, *, actor: Actor, user_id: UserId, status: UserSt
         user = uow.users.get(user_id)
         uow.commit()
     return user
+
+
+def actor_for(uow: UnitOfWork, *, username: str) -> Actor:
+    """The actor for a local operator acting as ``username`` (CLI).
+
+    Raises:
+        UserNotFound: no such user.
+        AccountDisabled: the account is suspended or banned.
+    """
+    with uow.reading():
+        user = uow.users.find_by_username(username)
+    if user is None:
+        raise UserNotFound(
+            f"no user {username!r}; create one with `shoplabel user add`",
+            details={"field": "username"},
+        )
+    _require_active(user)
+    return Actor.of(user)

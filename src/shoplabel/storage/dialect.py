@@ -23,11 +23,7 @@ def upsert(
     table: Table, dialect_name: str, *, keys: Sequence[str], update: Sequence[str]
 ) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE SET col = excluded.col`` for ``update``."""
-    stmt: Any
-    if dialect_name == "postgresql":
-        stmt = postgresql.insert(table)
-    else:
-        stmt = sqlite.insert(table)
+    stmt: Any = postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
     )

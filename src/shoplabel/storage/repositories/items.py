@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, select, update
 
@@ -83,13 +84,15 @@ class SqlItemRepository(Repository):
         order: CandidateOrder,
         start_id: int,
         limit: int,
+        only: Sequence[ItemId] | None = None,
     ) -> list[ItemId]:
         """Open items under quota that ``worker_id`` has not leased, skipped or labelled.
 
         Queue order walks ``ix_items_queue``; a random start walks ids from ``start_id`` and
-        wraps around. Items the worker has touched are few (items close as they fill), so the
-        anti-joins stay cheap probes of ``uq_leases_item_worker_live`` and the annotations'
-        ``(item_id, worker_id)`` key.
+        wraps around. ``only`` restricts the search to the given items (replays of a real
+        crowd, where a worker can only be given what they really answered). Items the worker
+        has touched are few (items close as they fill), so the anti-joins stay cheap probes of
+        ``uq_leases_item_worker_live`` and the annotations' ``(item_id, worker_id)`` key.
         """
         seen_lease = exists().where(
             LeaseRow.item_id == ItemRow.id,
@@ -106,6 +109,8 @@ class SqlItemRepository(Repository):
             ~seen_lease,
             ~seen_label,
         )
+        if only is not None:
+            base = base.where(ItemRow.id.in_(list(only)))
         if order is CandidateOrder.QUEUE:
             stmt = base.order_by(ItemRow.priority.desc(), ItemRow.id).limit(limit)
             return [ItemId(i) for i in self._s.scalars(stmt)]
@@ -162,6 +167,14 @@ class SqlItemRepository(Repository):
 
     def set_status(self, item_id: ItemId, status: ItemStatus) -> None:
         self._s.execute(update(ItemRow).where(ItemRow.id == item_id).values(status=status.value))
+
+    def gold_labels(self, project_id: ProjectId) -> dict[ItemId, Any]:
+        """Known answers of a project's gold items (a scan of one project's rows, for batch
+        aggregation and evaluation only, never on a request path)."""
+        stmt = select(ItemRow.id, ItemRow.gold).where(
+            ItemRow.project_id == project_id, ItemRow.gold.is_not(None)
+        )
+        return {ItemId(i): g for i, g in self._s.execute(stmt) if g is not None}
 
     def max_id(self, project_id: ProjectId) -> int:
         value = self._s.scalar(

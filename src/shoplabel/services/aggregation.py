@@ -1,0 +1,142 @@
+"""Aggregation runs: infer each item's label and each worker's skill from all labels.
+
+Reads the label triples in one short read transaction, fits the aggregator outside any
+transaction (no inference while holding the write lock), then writes consensus rows in
+batches of short write transactions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from shoplabel.domain.ids import ItemId, ProjectId
+from shoplabel.domain.labels import LabelSchema
+from shoplabel.domain.permissions import can_manage_project, require
+from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
+from shoplabel.domain.users import Actor
+from shoplabel.errors import InvalidInput
+from shoplabel.inference import AggregationResult, AnnotationMatrix, make_aggregator
+from shoplabel.inference.registry import DEFAULT_METHOD
+from shoplabel.services.projects import visible_project
+
+__all__ = ["AggregationSummary", "aggregate", "resolve_method"]
+
+WRITE_BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class AggregationSummary:
+    """What a run did, and how it scored on the gold items it did not see."""
+
+    method: str
+    n_items: int
+    n_labels: int
+    n_workers: int
+    n_iter: int
+    seconds: float
+    gold_used: bool
+    n_gold: int
+    accuracy_on_gold: float | None
+
+
+def resolve_method(name: str | None, project_method: str) -> str:
+    """The method to run: the one asked for, else the project's, with ``default`` resolved."""
+    method = name or project_method
+    return DEFAULT_METHOD if method == "default" else method
+
+
+def _consensus(result: AggregationResult, counts: dict[str, int]) -> list[ConsensusWrite]:
+    conf = result.confidence
+    return [
+        ConsensusWrite(
+            item_id=ItemId(int(tid)),
+            value=label,
+            confidence=float(conf[i]),
+            probas={
+                lab: round(float(p), 6)
+                for lab, p in zip(result.labels, result.probas[i], strict=True)
+            },
+            method=result.method,
+            n_labels=counts[tid],
+        )
+        for i, (tid, label) in enumerate(zip(result.task_ids, result.predicted, strict=True))
+    ]
+
+
+def _accuracy(result: AggregationResult, gold: dict[ItemId, Any]) -> tuple[int, float | None]:
+    pred = result.as_dict()
+    hits = [pred[str(i)] == str(g) for i, g in gold.items() if str(i) in pred]
+    return len(hits), (float(np.mean(hits)) if hits else None)
+
+
+def _read(
+    uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId
+) -> tuple[LabelSchema, str, list[tuple[str, str, str]], dict[ItemId, Any]]:
+    with uows().reading() as uow:
+        project = visible_project(uow, actor, project_id)
+        require(can_manage_project(actor, project), f"aggregate project {project_id}")
+        if not project.schema.is_categorical:
+            raise InvalidInput(
+                f"project {project_id} has a {project.schema.kind.value} "
+                "schema; batch aggregation runs on single-choice schemas",
+                details={"field": "schema"},
+            )
+        triples = [
+            (str(r.item_id), str(r.worker_id), str(r.value))
+            for r in uow.annotations.label_rows(project_id)
+        ]
+        gold = uow.items.gold_labels(project_id)
+    return project.schema, project.settings.aggregation_method, triples, gold
+
+
+def aggregate(
+    uows: Callable[[], UnitOfWork],
+    *,
+    actor: Actor,
+    project_id: ProjectId,
+    method: str | None = None,
+    use_gold: bool = True,
+) -> AggregationSummary:
+    """Run truth inference on a project and store the consensus of every labelled item.
+
+    Args:
+        uows: Unit-of-work factory (one read, then several short writes).
+        actor: Must manage the project.
+        project_id: The project.
+        method: Registry name; ``None`` uses the project's setting.
+        use_gold: Clamp gold items to their known label (better worker estimates). With
+            ``False`` the gold items are held out and the summary's accuracy is honest.
+    """
+    schema, project_method, triples, gold = _read(uows, actor, project_id)
+    name = resolve_method(method, project_method)
+    aggregator = make_aggregator(name)
+    start = time.perf_counter()
+    m = AnnotationMatrix.from_rows(triples, labels=schema.label_values)
+    gold_map = {str(i): str(g) for i, g in gold.items()}
+    result = aggregator.fit(m, gold=m.encode_gold(gold_map) if use_gold and gold else None)
+    seconds = time.perf_counter() - start
+    counts = dict(
+        zip(m.task_ids, np.bincount(m.task_idx, minlength=m.n_tasks).tolist(), strict=True)
+    )
+    rows = _consensus(result, counts)
+    for lo in range(0, len(rows), WRITE_BATCH):
+        with uows() as uow:
+            uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())
+            uow.commit()
+    n_gold, acc = _accuracy(result, gold)
+    return AggregationSummary(
+        method=name,
+        n_items=m.n_tasks,
+        n_labels=m.n_annotations,
+        n_workers=m.n_workers,
+        n_iter=result.n_iter,
+        seconds=seconds,
+        gold_used=use_gold and bool(gold),
+        n_gold=n_gold,
+        accuracy_on_gold=acc,
+    )

@@ -1,0 +1,133 @@
+"""Background jobs: enqueue in the caller's transaction (outbox), run one, report progress."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from shoplabel.domain.ids import JobId, ProjectId
+from shoplabel.domain.jobs import Job, JobKind
+from shoplabel.domain.permissions import can_manage_project, can_manage_users, require
+from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.users import Actor
+from shoplabel.errors import JobNotFound, ShoplabelError
+from shoplabel.services.imports import ImportOptions, import_file
+from shoplabel.services.projects import visible_project
+
+__all__ = ["enqueue_import", "get_job", "run_next"]
+
+log = logging.getLogger(__name__)
+
+
+def enqueue_import(
+    uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, upload: Path, options: ImportOptions
+) -> Job:
+    """Queue an import of an uploaded file; the job worker runs it with progress."""
+    with uow:
+        project = visible_project(uow, actor, project_id)
+        require(can_manage_project(actor, project), f"import into project {project_id}")
+        payload = {
+            "path": str(upload),
+            "fmt": options.fmt,
+            "mapping": options.mapping,
+            "strict": options.strict,
+            "batch_size": options.batch_size,
+            "rejects_path": None if options.rejects_path is None else str(options.rejects_path),
+        }
+        job = uow.jobs.add(
+            kind=JobKind.IMPORT,
+            payload=payload,
+            project_id=project_id,
+            created_by=actor.user_id,
+            now=uow.now(),
+        )
+        uow.commit()
+    return job
+
+
+def get_job(uow: UnitOfWork, *, actor: Actor, job_id: JobId) -> Job:
+    """A job is visible to whoever created it, the project's managers and admins."""
+    with uow.reading():
+        job = uow.jobs.get(job_id)
+        if job.created_by == actor.user_id or can_manage_users(actor):
+            return job
+        if job.project_id is not None:
+            project = uow.projects.get(job.project_id)
+            if can_manage_project(actor, project):
+                return job
+    raise JobNotFound(f"job {job_id} does not exist", details={"job_id": job_id})
+
+
+def _run_import(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
+    p = job.payload
+    if job.project_id is None or job.created_by is None:
+        raise JobNotFound(f"import job {job.id} has no project or owner")
+    with uows().reading() as uow:
+        # The creator's current role applies: a demoted requester's queued import fails.
+        actor = Actor.of(uow.users.get(job.created_by))
+    options = ImportOptions(
+        fmt=p.get("fmt"),
+        mapping=p.get("mapping"),
+        strict=bool(p.get("strict")),
+        batch_size=int(p["batch_size"]),
+        rejects_path=Path(p["rejects_path"]) if p.get("rejects_path") else None,
+    )
+
+    def progress(done: int, total: int) -> None:
+        with uows() as uow:
+            uow.jobs.set_progress(job.id, done=done, total=total)
+            uow.commit()
+
+    report = import_file(
+        uows,
+        Path(p["path"]),
+        actor=actor,
+        project_id=job.project_id,
+        options=options,
+        progress=progress,
+    )
+    return report.to_dict()
+
+
+_RUNNERS: dict[JobKind, Callable[[Callable[[], UnitOfWork], Job], dict[str, object]]] = {
+    JobKind.IMPORT: _run_import,
+}
+
+
+def run_next(uows: Callable[[], UnitOfWork]) -> Job | None:
+    """Claim the oldest pending job and run it to completion; ``None`` if the queue is empty.
+
+    A domain error fails the job with its message (and details for an import's rejected
+    rows); anything else is a bug: the job is failed with a generic message and the error
+    propagates to the worker loop, which logs it.
+    """
+    with uows() as uow:
+        job = uow.jobs.claim_next(now=uow.now())
+        uow.commit()
+    if job is None:
+        return None
+    try:
+        result = _RUNNERS[job.kind](uows, job)
+    except ShoplabelError as e:
+        with uows() as uow:
+            uow.jobs.fail(
+                job.id,
+                error=f"{e.code}: {e.message}",
+                now=uow.now(),
+                result=dict(e.details) or None,
+            )
+            uow.commit()
+    except Exception:
+        with uows() as uow:
+            uow.jobs.fail(
+                job.id, error="internal error; see the server log", now=uow.now(), result=None
+            )
+            uow.commit()
+        raise
+    else:
+        with uows() as uow:
+            uow.jobs.finish(job.id, result=result, now=uow.now())
+            uow.commit()
+    with uows().reading() as uow:
+        return uow.jobs.get(job.id)
