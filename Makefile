@@ -1,0 +1,56 @@
+# ShopLabel developer entry points. Everything installs into .venv; nothing global but the
+# Debian packages the browser tests need (chromium, CJK fonts), installed with apt if missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: help install demo demo-headless test check lint format pytest bench train-extra clean
+
+help:
+	@echo "make demo    set up .venv and run the demo (seeds real data, serves on :8000)"
+	@echo "make test    set up .venv with dev tools and run every check and test"
+	@echo "make check   ruff, mypy --strict, import-linter only"
+	@echo "make bench   run the benchmarks (see docs/benchmarks.md)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/shoplabel demo
+
+demo-headless: $(STAMP)
+	$(BIN)/shoplabel demo --no-serve
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test: check pytest
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/inference.py
+	$(BIN)/python benchmarks/load.py
+
+# torch must be the CPU build already on the machine before anything pulls it in.
+train-extra: $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev,train]"
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache shoplabel-demo
