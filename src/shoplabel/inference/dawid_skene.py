@@ -9,9 +9,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shoplabel.inference.em import (
+    EMTrace,
     check_em_options,
     confusion_counts,
     e_step,
+    initial_probas,
     run_em,
     skill_from_confusion,
 )
@@ -55,8 +57,16 @@ def fit_confusion_model(
 
     The E-step is the shared :func:`~shoplabel.inference.em.e_step`; a last M-step makes the
     returned worker parameters consistent with the returned posteriors.
+
+    Degenerate input: a single worker cannot be calibrated against anyone, so EM could
+    explain their answers as noise around the majority class; their answers (with gold
+    clamped) are returned instead, after one M-step, with ``n_iter == 0``.
     """
     check_em_options(options.max_iter, options.tol)
+    if m.n_workers == 1:
+        trace = EMTrace(initial_probas(m, gold), (), 0, True)
+        priors, confusion = m_step(trace.probas)
+        return _result(m, options.method, trace, priors, confusion)
 
     def update(probas: FloatArray) -> tuple[FloatArray, float]:
         priors, confusion = m_step(probas)
@@ -70,8 +80,14 @@ def fit_confusion_model(
         scale=float(m.n_annotations),
     )
     priors, confusion = m_step(trace.probas)
+    return _result(m, options.method, trace, priors, confusion)
+
+
+def _result(
+    m: AnnotationMatrix, method: str, trace: EMTrace, priors: FloatArray, confusion: FloatArray
+) -> AggregationResult:
     return AggregationResult(
-        method=options.method,
+        method=method,
         task_ids=m.task_ids,
         worker_ids=m.worker_ids,
         labels=m.labels,

@@ -51,14 +51,15 @@ class ShrinkageDawidSkene:
         max_iter: Iteration cap.
         tol: Stop when the log-likelihood per annotation changes by less than this.
         strength: Prior pseudo-count $s$ per confusion row.
-        competence_prior: Beta pseudo-counts ``(knows, spams)`` for $\theta_w$.
+        competence_prior: Beta pseudo-counts ``(knows, spams)`` for $\theta_w$; leaning
+            toward competence keeps tiny crowds from explaining every rare answer as spam.
         spam_smoothing: Dirichlet pseudo-count for every label of $\xi_w$.
     """
 
     max_iter: int = 100
     tol: float = 1e-6
     strength: float = 5.0
-    competence_prior: tuple[float, float] = (1.0, 1.0)
+    competence_prior: tuple[float, float] = (2.0, 1.0)
     spam_smoothing: float = 0.5
 
     def fit(
