@@ -10,7 +10,8 @@ import pytest
 import shoplabel
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(shoplabel.__path__, prefix="shoplabel.")
+    m.name
+    for m in pkgutil.walk_packages(shoplabel.__path__, prefix="shoplabel.")
     if ".migrations" not in m.name
 )
 
@@ -23,7 +24,10 @@ def test_every_public_name_resolves(name: str) -> None:
 
 
 def test_every_package_declares_all() -> None:
-    packages = [m.name for m in pkgutil.walk_packages(shoplabel.__path__, prefix="shoplabel.")
-                if m.ispkg and ".migrations" not in m.name and "demo_data" not in m.name]
+    packages = [
+        m.name
+        for m in pkgutil.walk_packages(shoplabel.__path__, prefix="shoplabel.")
+        if m.ispkg and ".migrations" not in m.name and "demo_data" not in m.name
+    ]
     missing = [p for p in packages if not hasattr(importlib.import_module(p), "__all__")]
     assert not missing, f"packages without __all__: {missing}"

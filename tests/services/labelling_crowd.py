@@ -14,7 +14,7 @@ import numpy as np
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import StorageBusy
-from shoplabel.services import annotations, assignment
+from shoplabel.services import assignment, submissions
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.uow import SqlUnitOfWork
 
@@ -47,7 +47,7 @@ def label_until_done(
                     assignment.skip(SqlUnitOfWork(engine), actor=actor, lease_id=task.lease_id)
                     skipped += 1
                 else:
-                    annotations.submit(
+                    submissions.submit(
                         SqlUnitOfWork(engine),
                         actor=actor,
                         lease_id=task.lease_id,

@@ -16,7 +16,7 @@ from shoplabel.errors import (
     LeaseSettled,
     PermissionDenied,
 )
-from shoplabel.services import annotations, assignment, projects
+from shoplabel.services import assignment, projects, submissions
 from tests.conftest import Clock, Database
 from tests.factories import add_items, make_actor, make_project, matching_payload
 
@@ -41,10 +41,10 @@ def test_next_task_leases_hides_gold_and_completes_at_overlap(db: Database) -> N
     assert again is not None and again.lease_id == t0.lease_id
     assert again.reason is NextReason.HELD_LEASE
 
-    annotations.submit(db.uow(), actor=workers[0], lease_id=t0.lease_id, value="same")
+    submissions.submit(db.uow(), actor=workers[0], lease_id=t0.lease_id, value="same")
     t1 = assignment.next_task(db.uow(), actor=workers[1], project_id=project.id, rng=_rng())
     assert t1 is not None and t1.item_id == t0.item_id
-    annotations.submit(db.uow(), actor=workers[1], lease_id=t1.lease_id, value="different")
+    submissions.submit(db.uow(), actor=workers[1], lease_id=t1.lease_id, value="different")
 
     p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
     assert (p.counters.n_done, p.counters.n_open, p.counters.n_annotations) == (1, 1, 2)
@@ -63,7 +63,7 @@ def test_worker_never_gets_same_item_twice(db: Database) -> None:
         if len(seen) == 2:
             assignment.skip(db.uow(), actor=w, lease_id=t.lease_id)
         else:
-            annotations.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
+            submissions.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
     assert len(seen) == len(set(seen)) == 3
     p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
     assert p.counters.n_skips == 1 and p.counters.n_annotations == 2
@@ -78,22 +78,22 @@ def test_bad_submissions_are_refused_and_store_nothing(db: Database, clock: Cloc
     task = assignment.next_task(db.uow(clock), actor=w1, project_id=project.id, rng=_rng())
     assert task is not None
     with pytest.raises(LabelNotInSchema):
-        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="maybe")
+        submissions.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="maybe")
     with pytest.raises(InvalidValue):
-        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value=["same"])
+        submissions.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value=["same"])
     with pytest.raises(LeaseNotHeld):
-        annotations.submit(db.uow(clock), actor=w2, lease_id=task.lease_id, value="same")
+        submissions.submit(db.uow(clock), actor=w2, lease_id=task.lease_id, value="same")
     with pytest.raises(PermissionDenied):
         assignment.next_task(db.uow(clock), actor=owner, project_id=project.id, rng=_rng())
-    annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
+    submissions.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
     with pytest.raises(LeaseSettled):
-        annotations.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
+        submissions.submit(db.uow(clock), actor=w1, lease_id=task.lease_id, value="same")
 
     t2 = assignment.next_task(db.uow(clock), actor=w2, project_id=project.id, rng=_rng())
     assert t2 is not None
     clock.advance(61)
     with pytest.raises(LeaseExpired):
-        annotations.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="same")
+        submissions.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="same")
     p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
     assert p.counters.n_annotations == 1
 
@@ -111,8 +111,8 @@ def test_expired_lease_returns_item_to_pool(db: Database, clock: Clock) -> None:
     t2 = assignment.next_task(db.uow(clock), actor=w2, project_id=project.id, rng=_rng())
     assert t2 is not None and t2.item_id == t1.item_id
     with pytest.raises(LeaseExpired):
-        annotations.submit(db.uow(clock), actor=w1, lease_id=t1.lease_id, value="same")
-    annotations.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="different")
+        submissions.submit(db.uow(clock), actor=w1, lease_id=t1.lease_id, value="same")
+    submissions.submit(db.uow(clock), actor=w2, lease_id=t2.lease_id, value="different")
 
 
 def test_random_policy_spreads_and_respects_quota(db: Database) -> None:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.users import Role
 from shoplabel.services import projects
 from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
@@ -48,7 +49,7 @@ def _check_invariants(db: Database, project_id: int, results: list[CrowdResult])
     assert all(n == OVERLAP for n in n_labels.values()), "an item was left unfinished"
 
 
-def _setup(db: Database, n_workers: int) -> tuple[int, list[int]]:
+def _setup(db: Database, n_workers: int) -> tuple[ProjectId, list[UserId]]:
     owner = make_actor(db.uow(), "req", Role.REQUESTER)
     project = make_project(db.uow(), owner, settings={"max_overlap": OVERLAP})
     add_items(db.uow(), project.id, [matching_payload(i) for i in range(N_ITEMS)])
@@ -75,7 +76,7 @@ def test_processes_never_over_assign_or_lose_labels(db: Database) -> None:
     project_id, workers = _setup(db, 12)
     ctx = multiprocessing.get_context("spawn")
     # 12 workers in 4 processes: concurrent writers that share no engine, pool or lock.
-    chunks = [(db.url, project_id, [w], w) for w in workers]
+    chunks = [(db.url, int(project_id), [int(w)], int(w)) for w in workers]
     with ctx.Pool(4) as pool:
         nested = pool.map(label_many, chunks, chunksize=1)
     _check_invariants(db, project_id, [r for rs in nested for r in rs])

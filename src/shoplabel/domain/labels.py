@@ -225,7 +225,7 @@ def _parse_pairwise(raw: Mapping[str, Any]) -> LabelSchema:
     allow_tie = raw.get("allow_tie", False)
     if not isinstance(allow_tie, bool):
         raise _bad("'allow_tie' must be true or false", "allow_tie")
-    options = (
+    options: tuple[LabelOption, ...] = (
         LabelOption("left", "Left is better", hotkey="1"),
         LabelOption("right", "Right is better", hotkey="2"),
     )
@@ -248,7 +248,7 @@ def parse_schema(raw: object) -> LabelSchema:
     if not isinstance(raw, Mapping):
         raise _bad("must be a JSON object with a 'kind'", "kind")
     try:
-        kind = SchemaKind(raw.get("kind"))
+        kind = SchemaKind(str(raw.get("kind")))
     except ValueError:
         allowed = ", ".join(k.value for k in SchemaKind)
         raise _bad(f"unknown kind {raw.get('kind')!r}; expected one of {allowed}", "kind") from None

@@ -92,7 +92,7 @@ def _check(s: ProjectSettings) -> ProjectSettings:
 
 def _enum(name: str, enum: type[StrEnum], value: object) -> StrEnum:
     try:
-        return enum(value)
+        return enum(str(value))
     except ValueError:
         allowed = [e.value for e in enum]
         raise InvalidSettings(

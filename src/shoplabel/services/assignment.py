@@ -8,7 +8,7 @@ lease, all in one short write transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,14 +18,14 @@ from shoplabel.domain.annotations import Lease, LeaseState
 from shoplabel.domain.ids import ItemId, LeaseId, ProjectId
 from shoplabel.domain.items import Item
 from shoplabel.domain.labels import field_text
-from shoplabel.domain.permissions import can_annotate, require
+from shoplabel.domain.permissions import can_annotate, can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
 from shoplabel.domain.users import Actor
-from shoplabel.errors import LeaseExpired, LeaseNotHeld, LeaseSettled
+from shoplabel.errors import ItemNotFound, LeaseExpired, LeaseNotHeld, LeaseSettled
 
-__all__ = ["Task", "check_lease", "next_task", "skip", "task_view"]
+__all__ = ["Task", "check_lease", "next_task", "read_item", "skip", "task_view"]
 
 _SWEEP_LIMIT = 200
 _CANDIDATES = 16
@@ -211,3 +211,27 @@ def skip(uow: UnitOfWork, *, actor: Actor, lease_id: LeaseId) -> None:
         uow.items.release([lease.item_id])
         uow.projects.add_counters(lease.project_id, n_skips=1)
         uow.commit()
+
+
+def read_item(uow: UnitOfWork, *, actor: Actor, item_id: ItemId) -> Item:
+    """An item as ``actor`` may see it.
+
+    The project's managers see everything, gold included. Anyone else only sees an item
+    they hold an active lease on, reduced to the fields their task shows and without gold.
+
+    Raises:
+        ItemNotFound: no such item, or the actor may not see it (ids are not revealed).
+    """
+    with uow.reading():
+        item = uow.items.get(item_id)
+        project = uow.projects.get(item.project_id)
+        if can_manage_project(actor, project):
+            return item
+        lease = uow.leases.find_active(project.id, actor.user_id, now=uow.now())
+    if lease is None or lease.item_id != item_id:
+        raise ItemNotFound(
+            f"item {item_id} does not exist or is not leased to you",
+            details={"item_id": item_id},
+        )
+    data = task_view(project, item, lease, NextReason.HELD_LEASE).data
+    return replace(item, payload=data, gold=None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor, Role
 from shoplabel.services import aggregation, auth, imports, projects, replay
@@ -86,9 +86,9 @@ def _answers(
         after = page[-1].id
     ordered = sorted(rows, key=lambda r: int(r["seq"]))
     return [
-        replay.Answer(worker=r["worker"], item_id=ids[r["external_id"]], value=r["answer"])
+        replay.Answer(worker=r["worker"], item_id=ItemId(ids[r["external_id"]]), value=r["answer"])
         for r in ordered
-    ]  # type: ignore[arg-type]
+    ]
 
 
 def seed_demo(

@@ -15,7 +15,7 @@ from shoplabel.errors import JobNotFound, ShoplabelError
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.projects import visible_project
 
-__all__ = ["enqueue_import", "get_job", "run_next"]
+__all__ = ["check_storage", "enqueue_import", "get_job", "run_next"]
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +131,9 @@ def run_next(uows: Callable[[], UnitOfWork]) -> Job | None:
             uow.commit()
     with uows().reading() as uow:
         return uow.jobs.get(job.id)
+
+
+def check_storage(uow: UnitOfWork) -> None:
+    """Run one tiny read transaction: raises if the database cannot be reached (health)."""
+    with uow.reading():
+        uow.users.list_all(offset=0, limit=1)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shoplabel.domain.ids import ProjectId, UserId
+from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.labels import parse_schema
 from shoplabel.domain.permissions import (
     can_create_project,
@@ -27,6 +28,7 @@ __all__ = [
     "add_member",
     "create_project",
     "get_project",
+    "list_items",
     "list_projects",
     "update_settings",
     "visible_project",
@@ -151,3 +153,19 @@ def add_member(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, user_id:
         uow.users.get(user_id)
         uow.projects.add_member(project_id, user_id)
         uow.commit()
+
+
+def list_items(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    project_id: ProjectId,
+    after_id: int = 0,
+    limit: int = 100,
+    status: ItemStatus | None = None,
+) -> list[Item]:
+    """A page of a project's items (gold included), by id after ``after_id``: managers only."""
+    with uow.reading():
+        project = visible_project(uow, actor, project_id)
+        require(can_manage_project(actor, project), f"list the items of project {project_id}")
+        return uow.items.page(project_id, after_id=after_id, limit=limit, status=status)

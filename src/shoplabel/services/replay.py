@@ -19,7 +19,7 @@ import numpy as np
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
-from shoplabel.services import annotations, assignment
+from shoplabel.services import assignment, submissions
 
 __all__ = ["Answer", "ReplayReport", "replay"]
 
@@ -64,7 +64,7 @@ def replay(
         if task is None:
             idle += 1
         else:
-            annotations.submit(
+            submissions.submit(
                 uows(), actor=actors[a.worker], lease_id=task.lease_id, value=mine.pop(task.item_id)
             )
             submitted += 1

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -90,11 +90,19 @@ class SqlUnitOfWork:
         self._open(self._write_engine)
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._close(exc)
 
+    def reading(self) -> AbstractContextManager[SqlUnitOfWork]:
+        return self._reading()
+
     @contextmanager
-    def reading(self) -> Iterator[SqlUnitOfWork]:
+    def _reading(self) -> Iterator[SqlUnitOfWork]:
         self._open(self._read_engine)
         exc: BaseException | None = None
         try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Annotation, AnnotationStatus, NewAnnotation
@@ -19,7 +20,7 @@ from shoplabel.storage.tables import AnnotationRow, ConsensusRow
 
 __all__ = ["SqlAnnotationRepository", "SqlConsensusRepository"]
 
-_T = AnnotationRow.__table__
+_T = cast(Table, AnnotationRow.__table__)
 _STREAM_BATCH = 10_000
 
 
@@ -125,7 +126,7 @@ class SqlConsensusRepository(Repository):
             return
         dialect = self._s.get_bind().dialect.name
         stmt = upsert(
-            ConsensusRow.__table__,
+            cast(Table, ConsensusRow.__table__),
             dialect,
             keys=("item_id",),
             update=("value", "confidence", "probas", "method", "n_labels", "updated_at"),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import Table, and_, bindparam, exists, select, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -25,7 +25,7 @@ from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
 
 __all__ = ["SqlItemRepository"]
 
-_T = ItemRow.__table__
+_T = cast(Table, ItemRow.__table__)
 _OPEN = ItemStatus.OPEN.value
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from shoplabel.domain.ids import JobId, ProjectId, UserId
 from shoplabel.domain.jobs import Job, JobKind, JobStatus
@@ -17,7 +17,7 @@ from shoplabel.storage.tables import JobRow
 
 __all__ = ["SqlJobRepository"]
 
-_T = JobRow.__table__
+_T = cast(Table, JobRow.__table__)
 
 
 class SqlJobRepository(Repository):
@@ -84,9 +84,16 @@ class SqlJobRepository(Repository):
             .values(status=JobStatus.DONE.value, result=dict(result), finished_at=now)
         )
 
-    def fail(self, job_id: JobId, *, error: str, now: datetime) -> None:
+    def fail(
+        self, job_id: JobId, *, error: str, now: datetime, result: Mapping[str, Any] | None
+    ) -> None:
         self._s.execute(
             update(JobRow)
             .where(JobRow.id == job_id)
-            .values(status=JobStatus.FAILED.value, error=error, finished_at=now)
+            .values(
+                status=JobStatus.FAILED.value,
+                error=error,
+                finished_at=now,
+                result=None if result is None else dict(result),
+            )
         )

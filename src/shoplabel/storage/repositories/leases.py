@@ -7,8 +7,9 @@ Every state change is a conditional ``UPDATE ... WHERE state = 'active'``: a lea
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Lease, LeaseState
@@ -20,7 +21,7 @@ from shoplabel.storage.tables import LeaseRow
 
 __all__ = ["SqlLeaseRepository"]
 
-_T = LeaseRow.__table__
+_T = cast(Table, LeaseRow.__table__)
 _ACTIVE = LeaseState.ACTIVE.value
 
 
