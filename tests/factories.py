@@ -15,8 +15,11 @@ from shoplabel.services import auth, projects
 PASSWORD = "correct horse battery"
 
 
-def make_actor(uow: UnitOfWork, username: str, role: Role) -> Actor:
-    user = auth.create_user(uow, actor=None, username=username, password=PASSWORD, role=role)
+def make_actor(uow: UnitOfWork, username: str, role: Role, *, can_login: bool = False) -> Actor:
+    """An account; without ``can_login`` it has no password (argon2 costs ~0.1 s a hash)."""
+    user = auth.create_user(
+        uow, actor=None, username=username, password=PASSWORD if can_login else None, role=role
+    )
     return Actor.of(user)
 
 

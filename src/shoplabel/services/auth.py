@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 _HASHER = PasswordHasher()
+#: Stored instead of a hash for accounts without a password; argon2 rejects it as invalid.
+LOCKED_PASSWORD = "!"
 _MIN_PASSWORD = 8
 # Verifying against a fixed hash for unknown users keeps login time independent of whether
 # the username exists.
@@ -74,16 +76,23 @@ def create_user(
     *,
     actor: Actor | None,
     username: str,
-    password: str,
+    password: str | None,
     role: Role,
     display_name: str = "",
 ) -> User:
-    """Create an account. ``actor=None`` is the local operator (CLI ``user add``)."""
+    """Create an account. ``actor=None`` is the local operator (CLI ``user add``).
+
+    ``password=None`` creates an account that cannot log in with a password (API-token only,
+    or replayed crowd workers): its stored hash is the marker ``!``, which never verifies.
+    """
     if actor is not None:
         require(can_manage_users(actor), "create users (admins only)")
     validate_username(username)
-    _check_password(password)
-    password_hash = _HASHER.hash(password)
+    if password is None:
+        password_hash = LOCKED_PASSWORD
+    else:
+        _check_password(password)
+        password_hash = _HASHER.hash(password)
     with uow:
         user = uow.users.add(
             username=username,

@@ -8,7 +8,6 @@ services a worker's browser uses, then aggregated.
 from __future__ import annotations
 
 import csv
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,14 +56,14 @@ def _accounts(uows: Callable[[], UnitOfWork]) -> dict[str, Actor]:
 
 
 def _crowd(uows: Callable[[], UnitOfWork], rows: list[dict[str, str]]) -> dict[str, Actor]:
-    """One account per pseudonymous MTurk worker, with a random password nobody knows."""
+    """One account per pseudonymous MTurk worker; they never log in, so no password."""
     actors = {}
     for worker in sorted({r["worker"] for r in rows}):
         user = auth.create_user(
             uows(),
             actor=None,
             username=worker,
-            password=secrets.token_urlsafe(16),
+            password=None,
             role=Role.WORKER,
             display_name=f"{worker} (MTurk replay)",
         )
