@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
-from scipy.special import expit, log_expit, logsumexp
+from scipy.special import expit, log_expit
 
-from shoplabel.inference.em import check_em_options, run_em
+from shoplabel.inference.em import check_em_options, normalise_log_joint, run_em
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
 from shoplabel.inference.online import WorkerModel, starting_probas
 from shoplabel.inference.result import AggregationResult
@@ -26,9 +25,10 @@ class GLAD:
     Worker $w$ with expertise $\alpha_w \in \mathbb{R}$ labels task $j$ with easiness
     $\beta_j = e^{\gamma_j} > 0$ correctly with probability $\sigma(\alpha_w \beta_j)$ and
     otherwise picks one of the other $K-1$ labels uniformly. Priors
-    $\alpha_w \sim N(\mu_\alpha, 1)$, $\gamma_j \sim N(0, 1)$. EM: exact E-step; the M-step
-    runs a few L-BFGS steps on the expected complete log-posterior, warm-started from the
-    previous parameters (all gradients are vectorised ``bincount`` sums).
+    $\alpha_w \sim N(\mu_\alpha, 1)$, $\gamma_j \sim N(0, 1)$. Generalised EM: exact E-step;
+    the M-step takes a few Fisher-scoring steps on the expected complete log-posterior,
+    alternating workers and tasks (each a vectorised ``bincount`` pass), warm-started from
+    the previous parameters.
     Class priors stay uniform unless ``learn_priors``: learning them lets the one-coin error
     model collapse onto a frequent class on graded data (S_Rel: 0.27 accuracy instead of 0.52).
     Worker skill is the mean of $\sigma(\alpha_w \beta_j)$ over the worker's tasks.
@@ -39,14 +39,14 @@ class GLAD:
     Attributes:
         max_iter: EM iteration cap.
         tol: Stop when the log-likelihood per annotation changes by less than this.
-        m_step_iter: L-BFGS iterations per M-step.
+        m_step_iter: Rounds of (alpha, gamma) scoring steps per M-step.
         alpha_prior_mean: $\mu_\alpha$.
         learn_priors: Re-estimate the class priors in every M-step.
     """
 
     max_iter: int = 100
     tol: float = 1e-6
-    m_step_iter: int = 10
+    m_step_iter: int = 2
     alpha_prior_mean: float = 1.0
     learn_priors: bool = False
 
@@ -78,8 +78,8 @@ class GLAD:
             scale=float(m.n_annotations),
         )
         logits = _logits(m, params)
-        n = np.bincount(m.worker_idx, minlength=m.n_workers)
-        skill = np.bincount(m.worker_idx, weights=expit(logits), minlength=m.n_workers)
+        n = np.bincount(m.worker_idx, minlength=m.n_workers).astype(np.float64)
+        skill = _sum_by(m.worker_idx, expit(logits), m.n_workers)
         return AggregationResult(
             method="glad",
             task_ids=m.task_ids,
@@ -95,39 +95,38 @@ class GLAD:
         )
 
     def _m_step(self, m: AnnotationMatrix, probas: FloatArray, params: FloatArray) -> FloatArray:
+        """``m_step_iter`` rounds of Fisher-scoring steps on alpha, then on gamma.
+
+        Given gamma the objective separates into one concave 1-d problem per worker, and
+        given alpha into one per task, so each round is a handful of ``bincount`` passes.
+        Steps are clipped for safety; any increase of the objective suffices for EM.
+        """
         p_correct = probas[m.task_idx, m.label_idx]
-        result = minimize(
-            _negative_q,
-            params,
-            args=(m, p_correct, self.alpha_prior_mean),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": self.m_step_iter},
-        )
-        out: FloatArray = np.asarray(result.x, dtype=np.float64)
-        return out
+        alpha = params[: m.n_workers].copy()
+        gamma = params[m.n_workers :].copy()
+        for _ in range(self.m_step_iter):
+            beta = np.exp(gamma)[m.task_idx]
+            sig = expit(alpha[m.worker_idx] * beta)
+            grad = _sum_by(m.worker_idx, (p_correct - sig) * beta, m.n_workers)
+            curv = _sum_by(m.worker_idx, sig * (1.0 - sig) * beta**2, m.n_workers) + 1.0
+            alpha += np.clip((grad - (alpha - self.alpha_prior_mean)) / curv, -2.0, 2.0)
+            x = alpha[m.worker_idx] * beta
+            sig = expit(x)
+            grad = _sum_by(m.task_idx, (p_correct - sig) * x, m.n_tasks) - gamma
+            curv = _sum_by(m.task_idx, sig * (1.0 - sig) * x**2, m.n_tasks) + 1.0
+            gamma += np.clip(grad / curv, -1.0, 1.0)
+        return np.concatenate([alpha, gamma])
+
+
+def _sum_by(idx: NDArray[np.intp], weights: FloatArray, size: int) -> FloatArray:
+    out: FloatArray = np.bincount(idx, weights=weights, minlength=size).astype(np.float64)
+    return out
 
 
 def _logits(m: AnnotationMatrix, params: FloatArray) -> FloatArray:
     alpha, gamma = params[: m.n_workers], params[m.n_workers :]
     out: FloatArray = alpha[m.worker_idx] * np.exp(gamma[m.task_idx])
     return out
-
-
-def _negative_q(
-    params: FloatArray, m: AnnotationMatrix, p_correct: FloatArray, alpha_mean: float
-) -> tuple[float, FloatArray]:
-    """Negative expected complete log-posterior of (alpha, gamma) and its gradient."""
-    alpha, gamma = params[: m.n_workers], params[m.n_workers :]
-    beta = np.exp(gamma)
-    x = alpha[m.worker_idx] * beta[m.task_idx]
-    q = p_correct * log_expit(x) + (1.0 - p_correct) * log_expit(-x)
-    q_total = q.sum() - 0.5 * np.sum((alpha - alpha_mean) ** 2) - 0.5 * np.sum(gamma**2)
-    resid = p_correct - expit(x)  # dq/dx
-    g_alpha = np.bincount(m.worker_idx, weights=resid * beta[m.task_idx], minlength=m.n_workers)
-    g_gamma = np.bincount(m.task_idx, weights=resid * x, minlength=m.n_tasks)
-    grad = np.concatenate([g_alpha - (alpha - alpha_mean), g_gamma - gamma])
-    return -float(q_total), -grad
 
 
 def glad_e_step(
@@ -147,5 +146,4 @@ def glad_e_step(
         gold_joint = joint[gold.task_idx, gold.label_idx]
         joint[gold.task_idx] = -np.inf
         joint[gold.task_idx, gold.label_idx] = gold_joint
-    norm = logsumexp(joint, axis=1, keepdims=True)
-    return np.exp(joint - norm), float(norm.sum())
+    return normalise_log_joint(joint)
