@@ -1,0 +1,40 @@
+"""The JSON API under ``/api/v1``: one router module per resource."""
+
+from fastapi import APIRouter
+
+from shoplabel.web.api import (
+    accounts,
+    annotations,
+    auth,
+    export,
+    health,
+    imports,
+    items,
+    jobs,
+    projects,
+    tasks,
+    templates,
+)
+from shoplabel.web.urls import API_PREFIX
+
+__all__ = ["api_router"]
+
+
+def api_router() -> APIRouter:
+    """A new router holding every API route under :data:`API_PREFIX`."""
+    router = APIRouter(prefix=API_PREFIX)
+    for module in (
+        auth,
+        accounts,
+        projects,
+        templates,
+        imports,
+        jobs,
+        tasks,
+        items,
+        annotations,
+        export,
+        health,
+    ):
+        router.include_router(module.router)
+    return router

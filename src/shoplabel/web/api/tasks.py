@@ -1,0 +1,45 @@
+"""Labelling: get the next task, submit an answer, skip."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from shoplabel.domain.ids import LeaseId, ProjectId
+from shoplabel.services import assignment, submissions
+from shoplabel.web.deps import CurrentActor, RngDep, UowDep
+from shoplabel.web.schemas.work import AnnotationRead, AnnotationSubmit, TaskRead
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["tasks"])
+
+
+@router.post(
+    "/projects/{project_id}/tasks/next",
+    response_model=TaskRead,
+    responses={204: {"description": "Nothing is left for you in this project."}},
+)
+def next_task(
+    project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngDep
+) -> TaskRead | Response:
+    """Lease the next item to label (or the one you already hold)."""
+    task = assignment.next_task(uow, actor=actor, project_id=project_id, rng=rng)
+    if task is None:
+        return Response(status_code=204)
+    return TaskRead.from_domain(task)
+
+
+@router.post("/tasks/{lease_id}/annotations", status_code=201)
+def submit_annotation(
+    lease_id: LeaseId, body: AnnotationSubmit, actor: CurrentActor, uow: UowDep
+) -> AnnotationRead:
+    annotation = submissions.submit(
+        uow, actor=actor, lease_id=lease_id, value=body.value, duration_ms=body.duration_ms
+    )
+    return AnnotationRead.from_domain(annotation)
+
+
+@router.post("/tasks/{lease_id}/skip", status_code=204)
+def skip_task(lease_id: LeaseId, actor: CurrentActor, uow: UowDep) -> Response:
+    assignment.skip(uow, actor=actor, lease_id=lease_id)
+    return Response(status_code=204)
