@@ -130,3 +130,33 @@ def test_random_policy_spreads_and_respects_quota(db: Database) -> None:
             assert t.reason is NextReason.RANDOM
             got.append(t.item_id)
     assert len(got) == len(set(got)) == 20
+
+
+def test_dynamic_overlap_closes_confident_items_early(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    workers = [make_actor(db.uow(), f"w{i}", Role.WORKER) for i in range(5)]
+    project = make_project(
+        db.uow(),
+        owner,
+        settings={
+            "overlap_mode": "dynamic",
+            "min_overlap": 2,
+            "max_overlap": 5,
+            "target_confidence": 0.9,
+        },
+    )
+    add_items(db.uow(), project.id, [matching_payload(0)])
+    answers = ["same", "same", "same"]  # prior skill 0.7: 0.70, 0.845, 0.927 -> done at 3
+    for w, value in zip(workers, answers, strict=False):
+        task = assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=_rng())
+        assert task is not None
+        submissions.submit(db.uow(), actor=w, lease_id=task.lease_id, value=value)
+    assert (
+        assignment.next_task(db.uow(), actor=workers[3], project_id=project.id, rng=_rng()) is None
+    )
+    with db.uow().reading() as uow:
+        [consensus] = uow.consensus.get_many([task.item_id]).values()
+        assert uow.items.get(task.item_id).status is ItemStatus.DONE
+    assert consensus.value == "same"
+    assert consensus.confidence == pytest.approx(0.7**3 / (0.7**3 + 0.3**3), abs=1e-6)
+    assert consensus.n_labels == 3

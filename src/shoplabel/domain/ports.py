@@ -35,6 +35,7 @@ __all__ = [
     "TokenRepository",
     "UnitOfWork",
     "UserRepository",
+    "WorkerModelRepository",
 ]
 
 
@@ -197,6 +198,12 @@ class JobRepository(Protocol):
     ) -> None: ...
 
 
+class WorkerModelRepository(Protocol):
+    def version(self, project_id: ProjectId) -> int | None: ...
+    def get(self, project_id: ProjectId) -> tuple[int, str, Mapping[str, Any]] | None: ...
+    def put(self, project_id: ProjectId, *, method: str, model: Mapping[str, Any]) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -218,6 +225,8 @@ class UnitOfWork(Protocol):
     def consensus(self) -> ConsensusRepository: ...
     @property
     def jobs(self) -> JobRepository: ...
+    @property
+    def worker_models(self) -> WorkerModelRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

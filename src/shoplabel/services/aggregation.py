@@ -22,6 +22,7 @@ from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput
 from shoplabel.inference import AggregationResult, AnnotationMatrix, make_aggregator
 from shoplabel.inference.registry import DEFAULT_METHOD
+from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
 
 __all__ = ["AggregationSummary", "aggregate", "resolve_method"]
@@ -128,6 +129,9 @@ def aggregate(
         with uows() as uow:
             uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())
             uow.commit()
+    with uows() as uow:
+        store_model(uow, project_id, result)
+        uow.commit()
     n_gold, acc = _accuracy(result, gold)
     return AggregationSummary(
         method=name,

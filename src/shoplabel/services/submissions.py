@@ -15,6 +15,7 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, LeaseSettled
 from shoplabel.services.assignment import check_lease
+from shoplabel.services.posteriors import online_confidence
 from shoplabel.services.projects import visible_project
 
 __all__ = ["ConfidenceHook", "list_annotations", "submit"]
@@ -24,10 +25,6 @@ _MAX_DURATION_MS = 24 * 3600 * 1000
 #: Called inside the submit transaction with the item and returns its max posterior
 #: probability, or ``None`` when no model is fitted yet (truth inference plugs in here).
 ConfidenceHook = Callable[[UnitOfWork, Project, Item], float | None]
-
-
-def _no_confidence(_uow: UnitOfWork, _project: Project, _item: Item) -> float | None:
-    return None
 
 
 _STATUS_COUNTER = {
@@ -70,7 +67,7 @@ def submit(
     lease_id: LeaseId,
     value: Any,
     duration_ms: int | None = None,
-    confidence: ConfidenceHook = _no_confidence,
+    confidence: ConfidenceHook = online_confidence,
 ) -> Annotation:
     """Store ``actor``'s answer for the task ``lease_id``.
 

@@ -39,6 +39,7 @@ __all__ = [
     "ProjectMemberRow",
     "ProjectRow",
     "UserRow",
+    "WorkerModelRow",
 ]
 
 NAMING = {
@@ -210,6 +211,20 @@ class ConsensusRow(Base):
     probas: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     method: Mapped[str] = mapped_column(String(64))
     n_labels: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class WorkerModelRow(Base):
+    """The latest fitted worker model of a project, used to update posteriors on submit."""
+
+    __tablename__ = "worker_models"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    method: Mapped[str] = mapped_column(String(64))
+    # Bumped on every refit: submits compare it to their cached copy (a PK read, no JSON).
+    version: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
 
 

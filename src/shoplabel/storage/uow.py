@@ -22,6 +22,7 @@ from shoplabel.storage.repositories.jobs import SqlJobRepository
 from shoplabel.storage.repositories.leases import SqlLeaseRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
 from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
+from shoplabel.storage.repositories.worker_models import SqlWorkerModelRepository
 
 __all__ = ["SqlUnitOfWork", "utc_now"]
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     annotations: SqlAnnotationRepository
     consensus: SqlConsensusRepository
     jobs: SqlJobRepository
+    worker_models: SqlWorkerModelRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.annotations = SqlAnnotationRepository(s, self._clock)
         self.consensus = SqlConsensusRepository(s, self._clock)
         self.jobs = SqlJobRepository(s, self._clock)
+        self.worker_models = SqlWorkerModelRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -1,0 +1,132 @@
+"""Online posteriors: every submit updates its item's posterior and consensus in O(labels).
+
+The latest aggregation run stores its fitted worker model (``worker_models`` table). A submit
+reads the model's version (a primary-key read), decodes the model only when its cached copy is
+stale, scores the item's labels with :func:`shoplabel.inference.item_posterior`, writes the
+item's consensus row and returns the max probability, which the overlap rule uses to close
+items under ``dynamic`` overlap. Before the first aggregation run a prior model is used: every
+worker right with probability :data:`PRIOR_SKILL`, uniform class priors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.items import Item
+from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
+from shoplabel.domain.projects import Project
+from shoplabel.inference import AggregationResult, WorkerModel, item_posterior
+
+__all__ = ["PRIOR_SKILL", "model_from_json", "model_to_json", "online_confidence", "store_model"]
+
+#: Accuracy assumed for every worker before any aggregation run.
+PRIOR_SKILL = 0.7
+_CACHE_SIZE = 64
+
+
+def model_to_json(model: WorkerModel) -> dict[str, Any]:
+    return {
+        "labels": list(model.labels),
+        "log_priors": model.log_priors.tolist(),
+        "worker_ids": list(model.worker_ids),
+        "log_confusion": model.log_confusion.round(6).tolist(),
+        "fallback": model.fallback.tolist(),
+    }
+
+
+def model_from_json(raw: Mapping[str, Any]) -> WorkerModel:
+    n = len(raw["labels"])
+    return WorkerModel(
+        labels=tuple(raw["labels"]),
+        log_priors=np.asarray(raw["log_priors"], dtype=np.float64),
+        worker_ids=tuple(raw["worker_ids"]),
+        log_confusion=np.asarray(raw["log_confusion"], dtype=np.float64).reshape(-1, n, n),
+        fallback=np.asarray(raw["fallback"], dtype=np.float64),
+    )
+
+
+def prior_model(labels: tuple[str, ...]) -> WorkerModel:
+    n = len(labels)
+    off = (1.0 - PRIOR_SKILL) / max(n - 1, 1)
+    confusion = np.full((n, n), off) + np.eye(n) * (PRIOR_SKILL - off)
+    return WorkerModel(
+        labels=labels,
+        log_priors=np.full(n, -np.log(n)),
+        worker_ids=(),
+        log_confusion=np.zeros((0, n, n)),
+        fallback=np.log(confusion),
+    )
+
+
+def store_model(uow: UnitOfWork, project_id: ProjectId, result: AggregationResult) -> int:
+    """Save a fit's worker model as the project's current one (inside the caller's txn)."""
+    return uow.worker_models.put(
+        project_id, method=result.method, model=model_to_json(WorkerModel.from_result(result))
+    )
+
+
+class _ModelCache:
+    """Decoded worker models per project, keyed by version; bounded, thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[ProjectId, tuple[int, str, WorkerModel]] = {}
+
+    def model(self, uow: UnitOfWork, project: Project) -> tuple[str, WorkerModel]:
+        version = uow.worker_models.version(project.id)
+        if version is None:
+            return "prior", prior_model(project.schema.label_values)
+        with self._lock:
+            hit = self._models.get(project.id)
+        if hit is not None and hit[0] == version:
+            return hit[1], hit[2]
+        stored = uow.worker_models.get(project.id)
+        assert stored is not None
+        entry = (stored[0], stored[1], model_from_json(stored[2]))
+        with self._lock:
+            if len(self._models) >= _CACHE_SIZE:
+                self._models.pop(next(iter(self._models)))
+            self._models[project.id] = entry
+        return entry[1], entry[2]
+
+
+_MODELS = _ModelCache()
+
+
+def online_confidence(uow: UnitOfWork, project: Project, item: Item) -> float | None:
+    """Update ``item``'s posterior and consensus from all its valid labels; return the max
+    probability (``None`` for schemas that are not single-choice)."""
+    if not project.schema.is_categorical:
+        return None
+    method, model = _MODELS.model(uow, project)
+    if model.labels != project.schema.label_values:
+        model = prior_model(project.schema.label_values)  # schema changed since the fit
+    position = {label: k for k, label in enumerate(model.labels)}
+    labels = [a for a in uow.annotations.list_for_item(item.id) if a.status.value == "valid"]
+    posterior = item_posterior(
+        model, [str(a.worker_id) for a in labels], [position[str(a.value)] for a in labels]
+    )
+    best = int(posterior.argmax())
+    confidence = float(posterior[best])
+    uow.consensus.upsert_many(
+        project.id,
+        [
+            ConsensusWrite(
+                item_id=item.id,
+                value=model.labels[best],
+                confidence=confidence,
+                probas={
+                    lab: round(float(p), 6) for lab, p in zip(model.labels, posterior, strict=True)
+                },
+                method=f"online/{method}",
+                n_labels=len(labels),
+            )
+        ],
+        now=uow.now(),
+    )
+    return confidence
