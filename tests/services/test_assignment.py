@@ -154,6 +154,7 @@ def test_dynamic_overlap_closes_confident_items_early(db: Database) -> None:
     assert (
         assignment.next_task(db.uow(), actor=workers[3], project_id=project.id, rng=_rng()) is None
     )
+    assert task is not None
     with db.uow().reading() as uow:
         [consensus] = uow.consensus.get_many([task.item_id]).values()
         assert uow.items.get(task.item_id).status is ItemStatus.DONE
