@@ -51,12 +51,14 @@ def create_import(
         suffix=f".{file_format.value}",
         max_mb=settings.max_upload_mb,
     )
+    rejects_dir = settings.data_dir / "rejects"
+    rejects_dir.mkdir(exist_ok=True)
     options = ImportOptions(
         fmt=file_format.value,
         mapping=query.mapping,
         strict=query.strict,
         batch_size=settings.import_batch_size,
-        rejects_path=settings.data_dir / "rejects" / f"import-{upload.stem}.csv",
+        rejects_path=rejects_dir / f"import-{upload.stem}.csv",
     )
     try:
         job = jobs.enqueue_import(
