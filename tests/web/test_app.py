@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
 from shoplabel import __version__
 from shoplabel.domain.users import Role
 from shoplabel.errors import InvalidInput, NotFound, StorageBusy
+from shoplabel.web.app import app_from_env
 from shoplabel.web.errors import STATUS, UploadTooLarge, status_for
 from shoplabel.web.urls import API_PREFIX, DOCS_URL, OPENAPI_URL
 from tests.web.conftest import API, SECRET, Api, error_code
@@ -66,3 +73,30 @@ def test_status_mapping_walks_the_class_tree() -> None:
     assert status_for(NotFound("gone")) == 404
     assert status_for(StorageBusy("busy")) == 503
     assert ValueError not in STATUS
+
+
+def test_lifespan_runs_the_job_worker_when_enabled(api: Api) -> None:
+    owner = api.user("req", Role.REQUESTER)
+    pid = api.project(owner).id
+    files = {"file": ("pairs.csv", b"left.name,right.name\nA,B\n", "text/csv")}
+    with api.with_settings(run_jobs=True, job_poll_seconds=0.05) as client:
+        r = client.post(f"{API}/projects/{pid}/imports", files=files, headers=api.auth("req"))
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + 20
+        status = r.json()["status"]
+        while status in ("pending", "running") and time.monotonic() < deadline:
+            time.sleep(0.05)
+            job = client.get(f"{API}/jobs/{r.json()['id']}", headers=api.auth("req")).json()
+            status = job["status"]
+    assert status == "done"
+
+
+def test_app_from_env_builds_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SHOPLABEL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOPLABEL_RUN_JOBS", "false")
+    monkeypatch.delenv("SHOPLABEL_DATABASE_URL", raising=False)
+    with TestClient(app_from_env()) as client:
+        assert client.get(f"{API}/health").json()["database"] == "sqlite"
+    assert (tmp_path / "shoplabel.db").exists()
