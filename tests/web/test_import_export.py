@@ -139,7 +139,12 @@ def test_upload_over_the_limit_is_413(api: Api) -> None:
     big = b"external_id,left.name,right.name\n" + b"x,a,b\n" * 200_000  # 1.2 MB
     files = {"file": ("pairs.csv", big, "text/csv")}
     r = small.post(f"{API}/projects/{pid}/imports", files=files, headers=api.auth("req"))
+    assert (r.status_code, error_code(r)) == (413, "upload_too_large")  # counted while copied
+    huge = big * 3  # 3.6 MB: refused by its Content-Length before the body is read
+    files = {"file": ("pairs.csv", huge, "text/csv")}
+    r = small.post(f"{API}/projects/{pid}/imports", files=files)  # even before auth
     assert (r.status_code, error_code(r)) == (413, "upload_too_large")
+    assert r.json()["error"]["details"] == {"max_upload_mb": 1}
     assert not list((api.platform.settings.data_dir / "uploads").iterdir())
 
 
