@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from dataprep_support import fields_of, read_all
+from tests.dataprep.dataprep_support import fields_of, read_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

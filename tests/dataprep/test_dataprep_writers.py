@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import pyarrow.parquet as pq
 import pytest
-from dataprep_support import fields_of, read_all
+from tests.dataprep.dataprep_support import fields_of, read_all
 
 from shoplabel.dataprep import (
     ColumnMismatch,

@@ -7,9 +7,11 @@ entry point), and kept free of pytest so a spawned process can import it cheaply
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import Engine
 
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.users import Actor, Role
@@ -17,6 +19,13 @@ from shoplabel.errors import StorageBusy
 from shoplabel.services import assignment, submissions
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.uow import SqlUnitOfWork
+
+MAX_IDLE_POLLS = 100
+
+
+def _open_items(engine: Engine, project_id: int) -> bool:
+    with SqlUnitOfWork(engine).reading() as uow:
+        return uow.projects.get(ProjectId(project_id)).counters.n_open > 0
 
 
 @dataclass(frozen=True)
@@ -34,7 +43,7 @@ def label_until_done(
     actor = Actor(user_id=UserId(user_id), username=f"u{user_id}", role=Role.WORKER)
     rnd = random.Random(seed)
     rng = np.random.default_rng(seed)
-    submitted = skipped = busy = 0
+    submitted = skipped = busy = idle = 0
     try:
         while True:
             try:
@@ -42,7 +51,14 @@ def label_until_done(
                     SqlUnitOfWork(engine), actor=actor, project_id=ProjectId(project_id), rng=rng
                 )
                 if task is None:
-                    break
+                    # Nothing for me now; a skip elsewhere may still free a slot. Real workers
+                    # come back, so poll until no item is open or nothing changes for a while.
+                    if idle >= MAX_IDLE_POLLS or not _open_items(engine, project_id):
+                        break
+                    idle += 1
+                    time.sleep(0.02)
+                    continue
+                idle = 0
                 if rnd.random() < skip_rate:
                     assignment.skip(SqlUnitOfWork(engine), actor=actor, lease_id=task.lease_id)
                     skipped += 1
