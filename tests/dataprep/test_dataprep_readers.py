@@ -7,7 +7,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.dataprep.dataprep_support import fields_of, read_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from shoplabel.dataprep import (
     count_rows,
     iter_record_batches,
 )
+from tests.dataprep.dataprep_support import fields_of, read_all
 
 WANDS_QUERIES = Path("/work/shared/data/ecommerce/wands/dataset/query.csv")
 

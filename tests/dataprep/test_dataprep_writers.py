@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import pyarrow.parquet as pq
 import pytest
-from tests.dataprep.dataprep_support import fields_of, read_all
 
 from shoplabel.dataprep import (
     ColumnMismatch,
@@ -20,6 +19,7 @@ from shoplabel.dataprep import (
     open_writer,
     write_row_errors,
 )
+from tests.dataprep.dataprep_support import fields_of, read_all
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
