@@ -7,11 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import typer
-from rich.progress import DownloadColumn, Progress
 
 from shoplabel.cli.context import console, handle_errors
-from shoplabel.dataprep import iter_record_batches, open_writer
-from shoplabel.errors import InvalidInput
+from shoplabel.cli.crowdfiles import BadAnswerRow, read_columns
+from shoplabel.dataprep import open_writer
 from shoplabel.inference import (
     DEFAULT_METHOD,
     AggregationResult,
@@ -24,42 +23,8 @@ from shoplabel.inference import (
 __all__ = ["aggregate_file"]
 
 
-class BadAnswerRow(InvalidInput):
-    """A row of the answers file cannot be used (reader error or empty cell)."""
-
-    code = "bad_answer_row"
-
-
-def _read_columns(
-    path: Path, names: Sequence[str] | None, n: int
-) -> tuple[list[list[str]], list[int]]:
-    """``n`` columns of a file as strings, plus each kept row's file row number."""
-    columns: list[list[str]] = [[] for _ in range(n)]
-    rows: list[int] = []
-    with Progress(*Progress.get_default_columns(), DownloadColumn(), console=console) as bar:
-        task = bar.add_task(f"reading {path.name}", total=None)
-        for batch in iter_record_batches(path, columns=names):
-            if batch.errors:
-                e = batch.errors[0]
-                raise BadAnswerRow(
-                    f"{path.name} row {e.row}: {e.reason}", details={"row": e.row, "code": e.code}
-                )
-            for record in batch.records:
-                values = list(record.fields.values())
-                if len(values) < n:
-                    raise BadAnswerRow(
-                        f"{path.name} row {record.row}: expected {n} columns",
-                        details={"row": record.row},
-                    )
-                for k in range(n):
-                    columns[k].append("" if values[k] is None else str(values[k]))
-                rows.append(record.row)
-            bar.update(task, completed=batch.bytes_read, total=batch.total_bytes)
-    return columns, rows
-
-
 def _matrix(path: Path, names: Sequence[str] | None) -> AnnotationMatrix:
-    (tasks, workers, labels), rows = _read_columns(path, names, 3)
+    (tasks, workers, labels), rows = read_columns(path, names, 3)
     try:
         return AnnotationMatrix.from_columns(tasks, workers, labels)
     except InferenceError as e:
@@ -133,7 +98,7 @@ def aggregate_file(
     m = _matrix(answers, names)
     known = None
     if gold is not None:
-        (g_tasks, g_labels), _ = _read_columns(gold, None, 2)
+        (g_tasks, g_labels), _ = read_columns(gold, None, 2)
         known = m.encode_gold(dict(zip(g_tasks, g_labels, strict=True)))
     with console.status(f"{method}: {m.n_annotations} labels, {m.n_tasks} tasks"):
         result = aggregator.fit(m, gold=known)

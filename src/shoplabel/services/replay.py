@@ -48,6 +48,7 @@ def replay(
     actors: Mapping[str, Actor],
     rng: np.random.Generator,
     progress: Callable[[int], None] | None = None,
+    after_submit: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Replay ``answers`` (in order) into ``project_id``; ``actors`` maps worker -> account."""
     pending: dict[str, dict[ItemId, Any]] = defaultdict(dict)
@@ -68,6 +69,8 @@ def replay(
                 uows(), actor=actors[a.worker], lease_id=task.lease_id, value=mine.pop(task.item_id)
             )
             submitted += 1
+            if after_submit:
+                after_submit(submitted)
         if progress:
             progress(n)
     return ReplayReport(arrivals=len(answers), submitted=submitted, idle=idle)
