@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -56,9 +56,11 @@ class _Options:
 
 @dataclass(slots=True)
 class _Tally:
+    """Running totals of one run (mutable on purpose: it is filled while streaming)."""
+
     rows: int = 0
-    kinds: Counter[str] | None = None
-    errors: list[RowError] | None = None
+    kinds: Counter[str] = field(default_factory=Counter)
+    errors: list[RowError] = field(default_factory=list)
 
 
 def _mask_value(value: object, path: str, opts: _Options) -> tuple[object, list[dict[str, object]]]:
@@ -122,14 +124,12 @@ def _write_batch(
             ) from None
         if report is not None:
             report.write_many(findings)
-        assert tally.kinds is not None
         tally.kinds.update(str(f["kind"]) for f in findings)
         tally.rows += 1
 
 
 def _run(src: Path, out: Path, report: Path | None, fmt: FileFormat, opts: _Options) -> _Tally:
-    tally = _Tally(kinds=Counter(), errors=[])
-    assert tally.errors is not None
+    tally = _Tally()
     with (
         ExitStack() as stack,
         Progress(*Progress.get_default_columns(), DownloadColumn(), console=console) as bar,
@@ -212,7 +212,7 @@ def mask_file(
         raise InvalidInput("--out must not be INPUT: the original would be lost")
     opts = _Options(fields=_parse_fields(fields), style=style, key=_key(style))
     tally = _run(input_path, out, report, file_format, opts)
-    found = ", ".join(_summary(tally.kinds or Counter())) or "nothing"
+    found = ", ".join(_summary(tally.kinds)) or "nothing"
     console.print(
         f"masked {tally.rows} rows ({style.value}): {found}; wrote {out}", highlight=False
     )
