@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import accounts, aggregate, data, demo, projects, serve
+from shoplabel.cli import accounts, aggregate, data, demo, mask, projects, serve, simulate
 
 __all__ = ["app", "main"]
 
@@ -23,6 +23,8 @@ app.command("import")(data.import_items)
 app.command("export")(data.export_project)
 app.command("aggregate")(data.aggregate_project)
 app.command("aggregate-file")(aggregate.aggregate_file)
+app.command("mask")(mask.mask_file)
+app.command("simulate")(simulate.simulate_crowd)
 app.command("demo")(demo.demo)
 
 
