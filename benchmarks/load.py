@@ -280,6 +280,7 @@ def _pcts(values: list[float]) -> dict[str, float]:
 
 
 def run_load(base: str, pid: int, prep: Prepared, n_workers: int, args: Any) -> dict[str, Any]:
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
     w = Window(start + args.warmup, start + args.warmup + args.duration,
                int((args.warmup + args.duration) * MAX_CYCLES_PER_SECOND))  # fmt: skip
@@ -303,6 +304,8 @@ def run_load(base: str, pid: int, prep: Prepared, n_workers: int, args: Any) -> 
         "empty_204": sum(p.empty for p in parts),
         "client_cpu_cores": client_cpu / wall,
         "server_cpu_cores": server_cpu / wall,
+        "server_cpu_ms_per_cycle": 1000 * server_cpu / wall * args.duration / max(len(cycles), 1),
+        "loadavg_1m_before": load_before,
     }
 
 
