@@ -31,8 +31,12 @@ def make_project(
     settings: Mapping[str, Any] | None = None,
     schema: Mapping[str, Any] | None = None,
 ) -> Project:
+    # Gold in these tests is for evaluation; honeypot tests turn gold_rate on explicitly.
     spec = projects.ProjectSpec(
-        name=f"{template} test", template=template, schema=schema, settings=settings
+        name=f"{template} test",
+        template=template,
+        schema=schema,
+        settings={"gold_rate": 0, **(settings or {})},
     )
     return projects.create_project(uow, spec, actor=owner)
 
@@ -47,11 +51,12 @@ def add_items(
     payloads: Sequence[Mapping[str, Any]],
     *,
     gold: Sequence[Any] | None = None,
+    prefix: str = "ext",
 ) -> int:
     """Store items directly through the repository, with their counters, in one commit."""
     items = [
         NewItem(
-            external_id=f"ext-{i}",
+            external_id=f"{prefix}-{i}",
             payload=p,
             content_hash=content_hash(p),
             gold=None if gold is None else gold[i],

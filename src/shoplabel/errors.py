@@ -37,6 +37,8 @@ __all__ = [
     "UnknownTemplate",
     "UserExists",
     "UserNotFound",
+    "WorkerBanned",
+    "WorkerSuspended",
 ]
 
 
@@ -96,6 +98,18 @@ class PermissionDenied(ShoplabelError):
 
 class AccountDisabled(PermissionDenied):
     code = "account_disabled"
+
+
+class WorkerBanned(PermissionDenied):
+    """A quality rule banned the worker from this project."""
+
+    code = "worker_banned"
+
+
+class WorkerSuspended(PermissionDenied):
+    """A quality rule suspended the worker in this project for a while."""
+
+    code = "worker_suspended"
 
 
 # --- 409 -------------------------------------------------------------------------------------

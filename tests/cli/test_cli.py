@@ -31,8 +31,19 @@ def test_init_users_projects_import_export(cli: CliRunner, tmp_path: Path) -> No
     _ok(cli, "init", "--admin", "admin")
     _ok(cli, "user", "add", "alice", "--role", "requester")
     assert "slt_" in _ok(cli, "token", "create", "alice", "--days", "7")
-    _ok(cli, "project", "create", "--name", "Matching", "--template", "product_matching",
-        "--settings", '{"max_overlap": 2}', "--as", "alice")
+    _ok(
+        cli,
+        "project",
+        "create",
+        "--name",
+        "Matching",
+        "--template",
+        "product_matching",
+        "--settings",
+        '{"max_overlap": 2}',
+        "--as",
+        "alice",
+    )
     assert "Matching" in _ok(cli, "project", "list", "--as", "alice")
     src = tmp_path / "pairs.csv"
     src.write_text("external_id,left.name,right.name\nx1,A,B\nx2,C,\nx3,E,F\n", encoding="utf-8")
@@ -53,8 +64,9 @@ def test_errors_are_codes_on_stderr(cli: CliRunner) -> None:
     assert bad.exit_code == 2 and "unknown_template" in bad.output
     worker = cli.invoke(app, ["user", "add", "bob", "--role", "worker"])
     assert worker.exit_code == 0
-    denied = cli.invoke(app, ["project", "create", "--name", "X", "--template",
-                              "product_matching", "--as", "bob"])
+    denied = cli.invoke(
+        app, ["project", "create", "--name", "X", "--template", "product_matching", "--as", "bob"]
+    )
     assert denied.exit_code == 2 and "permission_denied" in denied.output
     missing = cli.invoke(app, ["project", "show", "99"])
     assert missing.exit_code == 2 and "project_not_found" in missing.output

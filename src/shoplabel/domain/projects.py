@@ -53,9 +53,15 @@ class ProjectSettings:
     assignment_policy: str = "round-robin"
     aggregation_method: str = "default"
     access: AccessMode = AccessMode.OPEN
+    gold_rate: float = 0.05
+    gold_min_every: int = 20
+    quality_rules: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+        out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+        if self.quality_rules is not None:
+            out["quality_rules"] = dict(self.quality_rules)
+        return out
 
 
 def _int_in(name: str, value: object, lo: int, hi: int) -> int:
@@ -81,6 +87,17 @@ def _check(s: ProjectSettings) -> ProjectSettings:
         raise InvalidSettings(
             f"setting 'target_confidence' must be in [0.5, 1), got {tc!r}",
             details={"field": "target_confidence"},
+        )
+    gr = s.gold_rate
+    if isinstance(gr, bool) or not isinstance(gr, int | float) or not 0.0 <= gr <= 0.5:
+        raise InvalidSettings(
+            f"setting 'gold_rate' must be in [0, 0.5], got {gr!r}", details={"field": "gold_rate"}
+        )
+    _int_in("gold_min_every", s.gold_min_every, 0, 10_000)
+    if s.quality_rules is not None and not isinstance(s.quality_rules, Mapping):
+        raise InvalidSettings(
+            "setting 'quality_rules' must be a JSON object or null",
+            details={"field": "quality_rules"},
         )
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):

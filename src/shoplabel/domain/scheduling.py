@@ -29,6 +29,7 @@ class NextReason(StrEnum):
     """Why an item was handed out."""
 
     HELD_LEASE = "held_lease"
+    GOLD = "gold"
     ROUND_ROBIN = "round_robin"
     RANDOM = "random"
 

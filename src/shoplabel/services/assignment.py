@@ -23,13 +23,16 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
 from shoplabel.domain.users import Actor
+from shoplabel.domain.workers import WorkerState
 from shoplabel.errors import ItemNotFound, LeaseExpired, LeaseNotHeld, LeaseSettled
+from shoplabel.services import worker_quality
 
 __all__ = ["Task", "check_lease", "next_task", "read_item", "skip", "task_view"]
 
 _SWEEP_LIMIT = 200
 _CANDIDATES = 16
 _ROUNDS = 4
+_NO_QUOTA = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +124,34 @@ def _claim(
             start_id=start,
             limit=_CANDIDATES,
             only=only,
+            exclude_gold=worker_quality.honeypots_on(project.settings),
         )
         if not found:
             return None
         for item_id in policy.pick(found):
             if uow.items.claim(item_id, max_overlap=max_overlap):
-                expires = now + timedelta(seconds=project.settings.lease_ttl_seconds)
-                lease = uow.leases.add(
-                    item_id=item_id,
-                    project_id=project.id,
-                    worker_id=actor.user_id,
-                    now=now,
-                    expires_at=expires,
-                )
-                return lease, policy.reason
+                return _lease(uow, actor, project, item_id, now), policy.reason
+    return None
+
+
+def _lease(
+    uow: UnitOfWork, actor: Actor, project: Project, item_id: ItemId, now: datetime
+) -> Lease:
+    expires = now + timedelta(seconds=project.settings.lease_ttl_seconds)
+    return uow.leases.add(
+        item_id=item_id, project_id=project.id, worker_id=actor.user_id, now=now, expires_at=expires
+    )
+
+
+def _claim_gold(
+    uow: UnitOfWork, actor: Actor, project: Project, now: datetime
+) -> tuple[Lease, NextReason] | None:
+    """A gold item the worker has not seen; gold items have no overlap quota."""
+    for item_id in uow.items.gold_candidates(
+        project.id, worker_id=actor.user_id, limit=_CANDIDATES
+    ):
+        if uow.items.claim(item_id, max_overlap=_NO_QUOTA):
+            return _lease(uow, actor, project, item_id, now), NextReason.GOLD
     return None
 
 
@@ -157,18 +174,38 @@ def next_task(
     with uow:
         project = _require_labeller(uow, actor, project_id)
         now = uow.now()
+        state = worker_quality.require_active(uow, project, actor.user_id, now)
         _sweep(uow, project, now)
-        held = uow.leases.find_active(project_id, actor.user_id, now=now)
-        if held is not None:
-            chosen: tuple[Lease, NextReason] | None = (held, NextReason.HELD_LEASE)
-        else:
-            chosen = _claim(uow, actor, project, rng=rng, now=now, only=only)
+        chosen = _choose(uow, actor, project, state, rng=rng, now=now, only=only)
         task = None
         if chosen is not None:
             lease, reason = chosen
+            if reason is not NextReason.HELD_LEASE:
+                worker_quality.record_task(uow, state, gold=reason is NextReason.GOLD)
             task = task_view(project, uow.items.get(lease.item_id), lease, reason)
         uow.commit()
     return task
+
+
+def _choose(
+    uow: UnitOfWork,
+    actor: Actor,
+    project: Project,
+    state: WorkerState,
+    *,
+    rng: np.random.Generator,
+    now: datetime,
+    only: Sequence[ItemId] | None,
+) -> tuple[Lease, NextReason] | None:
+    """The chain: a lease still held, else a gold item when one is due, else the policy."""
+    held = uow.leases.find_active(project.id, actor.user_id, now=now)
+    if held is not None:
+        return held, NextReason.HELD_LEASE
+    if only is None and worker_quality.wants_gold(state, project.settings, rng):
+        gold = _claim_gold(uow, actor, project, now)
+        if gold is not None:
+            return gold
+    return _claim(uow, actor, project, rng=rng, now=now, only=only)
 
 
 def check_lease(lease: Lease, actor: Actor, now: datetime) -> None:
@@ -210,6 +247,7 @@ def skip(uow: UnitOfWork, *, actor: Actor, lease_id: LeaseId) -> None:
             )
         uow.items.release([lease.item_id])
         uow.projects.add_counters(lease.project_id, n_skips=1)
+        worker_quality.record_skip(uow, uow.projects.get(lease.project_id), actor.user_id)
         uow.commit()
 
 

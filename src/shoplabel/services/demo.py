@@ -101,7 +101,8 @@ def seed_demo(
     spec = projects.ProjectSpec(
         name="Abt-Buy product matching (real MTurk crowd)",
         template="product_matching",
-        settings={"max_overlap": 3, "lease_ttl_seconds": 900},
+        # Every demo item has gold: it is for scoring the replay, not honeypots.
+        settings={"max_overlap": 3, "lease_ttl_seconds": 900, "gold_rate": 0},
     )
     project = projects.create_project(uows(), spec, actor=people["requester"])
     with _bundled("abt_buy_pairs.jsonl") as pairs:

@@ -22,6 +22,7 @@ from shoplabel.domain.templates import get_template
 from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput, InvalidSettings, ProjectNotFound
 from shoplabel.inference.registry import AGGREGATORS, DEFAULT_METHOD
+from shoplabel.services import worker_quality
 
 __all__ = [
     "ProjectSpec",
@@ -37,6 +38,7 @@ __all__ = [
 
 def _validate_names(settings: ProjectSettings) -> ProjectSettings:
     get_policy(settings.assignment_policy)
+    worker_quality.ruleset(settings)
     if settings.aggregation_method == "default":
         return settings
     if settings.aggregation_method not in AGGREGATORS:

@@ -192,12 +192,8 @@ def _run(
     rng = np.random.default_rng(opts.seed)
     if opts.shuffle:
         order = rng.permutation(order)
-    answers = [
-        replay.Answer(
-            worker=crowd.answers[i][1], item_id=ids[crowd.answers[i][0]], value=crowd.answers[i][2]
-        )
-        for i in order
-    ]
+    rows = [crowd.answers[int(i)] for i in order]
+    answers = [replay.Answer(worker=w, item_id=ids[t], value=v) for t, w, v in rows]
 
     def refit(n: int) -> None:
         if rule.mode == "dynamic" and n % opts.refit_every == 0:

@@ -14,6 +14,7 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, LeaseSettled
+from shoplabel.services import worker_quality
 from shoplabel.services.assignment import check_lease
 from shoplabel.services.posteriors import online_confidence
 from shoplabel.services.projects import visible_project
@@ -41,7 +42,8 @@ def _complete(
     deltas for the project."""
     n_labels, before = uow.items.add_label(item.id, new_slot=new_slot)
     deltas = {"n_annotations": 1}
-    if before is not ItemStatus.OPEN:
+    if before is not ItemStatus.OPEN or worker_quality.is_control(project, item):
+        # Gold honeypots stay open for every worker and never get a consensus.
         return deltas
     conf = confidence(uow, project, item)
     after = status_after_label(project.settings, n_labels=n_labels, confidence=conf)
@@ -104,6 +106,7 @@ def submit(
         )
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
+        worker_quality.record_label(uow, project, item, annotation)
         uow.commit()
     return annotation
 

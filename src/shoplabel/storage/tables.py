@@ -38,8 +38,10 @@ __all__ = [
     "LeaseRow",
     "ProjectMemberRow",
     "ProjectRow",
+    "QualityEventRow",
     "UserRow",
     "WorkerModelRow",
+    "WorkerStateRow",
 ]
 
 NAMING = {
@@ -128,7 +130,8 @@ class ItemRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     priority: Mapped[float] = mapped_column(Float, default=0.0)
-    gold: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    # none_as_null: "no gold" is SQL NULL (not JSON 'null'), so ix_items_gold stays small.
+    gold: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     # Valid labels received.
     n_labels: Mapped[int] = mapped_column(Integer, default=0)
     # Labels plus active leases: the overlap quota is enforced on this counter.
@@ -144,6 +147,14 @@ class ItemRow(Base):
         Index("ix_items_project_id_id", "project_id", "id"),
         # Exact-duplicate detection.
         Index("ix_items_project_id_content_hash", "project_id", "content_hash"),
+        # Gold (honeypot) items of a project, for the gold step of next-task.
+        Index(
+            "ix_items_gold",
+            "project_id",
+            "id",
+            sqlite_where=text("gold IS NOT NULL"),
+            postgresql_where=text("gold IS NOT NULL"),
+        ),
     )
 
 
@@ -208,10 +219,51 @@ class ConsensusRow(Base):
     )
     value: Mapped[Any] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
-    probas: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    probas: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     method: Mapped[str] = mapped_column(String(64))
     n_labels: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class WorkerStateRow(Base):
+    """One worker's standing and running statistics in one project (quality control)."""
+
+    __tablename__ = "worker_states"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    suspended_until: Mapped[datetime | None]
+    n_tasks: Mapped[int] = mapped_column(Integer, default=0)
+    n_golds_served: Mapped[int] = mapped_column(Integer, default=0)
+    n_labels: Mapped[int] = mapped_column(Integer, default=0)
+    n_timed: Mapped[int] = mapped_column(Integer, default=0)
+    n_fast: Mapped[int] = mapped_column(Integer, default=0)
+    skip_streak: Mapped[int] = mapped_column(Integer, default=0)
+    longest_skip_streak: Mapped[int] = mapped_column(Integer, default=0)
+    gold_credit: Mapped[float] = mapped_column(Float, default=0.0)
+    n_gold: Mapped[int] = mapped_column(Integer, default=0)
+    answer_counts: Mapped[dict[str, Any]]
+    fired: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class QualityEventRow(Base):
+    """A quality rule that fired: what it decided and why (shown to requester and worker)."""
+
+    __tablename__ = "quality_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(100))
+    actions: Mapped[list[Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_quality_events_project_worker", "project_id", "worker_id", "id"),)
 
 
 class WorkerModelRow(Base):
@@ -240,7 +292,7 @@ class JobRow(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     progress_done: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_total: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

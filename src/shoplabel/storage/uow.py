@@ -23,6 +23,7 @@ from shoplabel.storage.repositories.leases import SqlLeaseRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
 from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
 from shoplabel.storage.repositories.worker_models import SqlWorkerModelRepository
+from shoplabel.storage.repositories.workers import SqlWorkerStateRepository
 
 __all__ = ["SqlUnitOfWork", "utc_now"]
 
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     consensus: SqlConsensusRepository
     jobs: SqlJobRepository
     worker_models: SqlWorkerModelRepository
+    workers: SqlWorkerStateRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.consensus = SqlConsensusRepository(s, self._clock)
         self.jobs = SqlJobRepository(s, self._clock)
         self.worker_models = SqlWorkerModelRepository(s, self._clock)
+        self.workers = SqlWorkerStateRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Annotation, AnnotationStatus, NewAnnotation
@@ -88,6 +88,20 @@ class SqlAnnotationRepository(Repository):
             .limit(limit)
         )
         return [to_annotation(r) for r in rows]
+
+    def reject_worker(self, project_id: ProjectId, worker_id: UserId) -> list[ItemId]:
+        """Mark every valid label of a worker in a project rejected; return their items."""
+        stmt = (
+            update(AnnotationRow)
+            .where(
+                AnnotationRow.project_id == project_id,
+                AnnotationRow.worker_id == worker_id,
+                AnnotationRow.status == AnnotationStatus.VALID.value,
+            )
+            .values(status=AnnotationStatus.REJECTED.value)
+            .returning(AnnotationRow.item_id)
+        )
+        return [ItemId(i) for i in self._s.scalars(stmt)]
 
     def label_rows(self, project_id: ProjectId) -> Iterator[LabelRow]:
         """Valid labels of a project in id order, fetched in keyset batches."""

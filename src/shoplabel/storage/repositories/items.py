@@ -75,7 +75,7 @@ class SqlItemRepository(Repository):
         rows = self._s.execute(select(_T).where(ItemRow.id.in_(set(item_ids))).order_by(ItemRow.id))
         return [to_item(r) for r in rows]
 
-    def candidates(
+    def candidates(  # noqa: PLR0913 - one keyword per SQL filter of the candidate query
         self,
         project_id: ProjectId,
         *,
@@ -85,6 +85,7 @@ class SqlItemRepository(Repository):
         start_id: int,
         limit: int,
         only: Sequence[ItemId] | None = None,
+        exclude_gold: bool = False,
     ) -> list[ItemId]:
         """Open items under quota that ``worker_id`` has not leased, skipped or labelled.
 
@@ -111,6 +112,8 @@ class SqlItemRepository(Repository):
         )
         if only is not None:
             base = base.where(ItemRow.id.in_(list(only)))
+        if exclude_gold:
+            base = base.where(ItemRow.gold.is_(None))
         if order is CandidateOrder.QUEUE:
             stmt = base.order_by(ItemRow.priority.desc(), ItemRow.id).limit(limit)
             return [ItemId(i) for i in self._s.scalars(stmt)]
@@ -122,6 +125,23 @@ class SqlItemRepository(Repository):
                 base.where(ItemRow.id < start_id).order_by(ItemRow.id).limit(limit - len(ahead))
             )
         return [ItemId(i) for i in ahead]
+
+    def gold_candidates(
+        self, project_id: ProjectId, *, worker_id: UserId, limit: int
+    ) -> list[ItemId]:
+        """Gold (honeypot) items this worker has not been given yet (``ix_items_gold``)."""
+        seen_lease = exists().where(
+            LeaseRow.item_id == ItemRow.id,
+            LeaseRow.worker_id == worker_id,
+            LeaseRow.state != "expired",
+        )
+        stmt = (
+            select(ItemRow.id)
+            .where(ItemRow.project_id == project_id, ItemRow.gold.is_not(None), ~seen_lease)
+            .order_by(ItemRow.id)
+            .limit(limit)
+        )
+        return [ItemId(i) for i in self._s.scalars(stmt)]
 
     def claim(self, item_id: ItemId, *, max_overlap: int) -> bool:
         """Take one overlap slot of an open item; ``False`` if it is full or closed."""
@@ -164,6 +184,30 @@ class SqlItemRepository(Repository):
         if row is None:
             raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
         return int(row[0]), ItemStatus(row[1])
+
+    def unlabel(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ItemStatus]:
+        """Take one label off each item (a rejected label) and reopen it; return the
+        statuses the items had before."""
+        if not item_ids:
+            return {}
+        ids = sorted(set(item_ids))
+        before = {
+            ItemId(i): ItemStatus(st)
+            for i, st in self._s.execute(
+                select(ItemRow.id, ItemRow.status).where(ItemRow.id.in_(ids))
+            )
+        }
+        stmt = (
+            update(_T)
+            .where(_T.c.id == bindparam("b_id"))
+            .values(
+                n_labels=_T.c.n_labels - 1,
+                n_reserved=_T.c.n_reserved - 1,
+                status=ItemStatus.OPEN.value,
+            )
+        )
+        self._s.execute(stmt, [{"b_id": i} for i in ids])
+        return before
 
     def set_status(self, item_id: ItemId, status: ItemStatus) -> None:
         self._s.execute(update(ItemRow).where(ItemRow.id == item_id).values(status=status.value))

@@ -1,0 +1,221 @@
+"""Quality control in the labelling loop: gold honeypots, worker standing and quality rules.
+
+Called inside the next-task and submit transactions. A worker's statistics are counters on
+``worker_states`` (never a scan of their labels); after each label the project's rules
+(:mod:`shoplabel.quality.rules`, :data:`~shoplabel.quality.DEFAULT_RULES` unless the project
+sets ``quality_rules``) are evaluated on them, and the merged actions are applied at once:
+warnings and every decision are recorded as quality events (visible to the requester and the
+worker), suspensions and bans block next-task, rejected labels stop counting and their items
+go back to the queue.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from shoplabel.domain.annotations import Annotation
+from shoplabel.domain.ids import UserId
+from shoplabel.domain.items import Item, ItemStatus
+from shoplabel.domain.labels import SchemaKind
+from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.projects import Project, ProjectSettings
+from shoplabel.domain.workers import FAST_MS, WorkerState, WorkerStatus
+from shoplabel.errors import InvalidSettings, WorkerBanned, WorkerSuspended
+from shoplabel.quality import (
+    DEFAULT_RULES,
+    Action,
+    ActionKind,
+    BetaAccuracy,
+    GoldPolicy,
+    RuleSet,
+    WorkerStats,
+    evaluate,
+    merge_actions,
+    ordinal_credit,
+    should_serve_gold,
+)
+from shoplabel.quality.errors import InvalidRule
+
+__all__ = [
+    "honeypots_on",
+    "is_control",
+    "record_label",
+    "record_skip",
+    "record_task",
+    "reject_labels",
+    "require_active",
+    "ruleset",
+    "wants_gold",
+]
+
+#: A rule that fired is recorded again only after this many more labels from the worker.
+REFIRE_EVERY = 50
+
+
+def honeypots_on(settings: ProjectSettings) -> bool:
+    """Gold items are hidden honeypots (not part of the normal queue) when the rate is > 0."""
+    return settings.gold_rate > 0
+
+
+def is_control(project: Project, item: Item) -> bool:
+    return honeypots_on(project.settings) and item.gold is not None
+
+
+def ruleset(settings: ProjectSettings) -> RuleSet:
+    """The project's rules, validated (``InvalidSettings`` names the problem)."""
+    if settings.quality_rules is None:
+        return DEFAULT_RULES
+    try:
+        return RuleSet.from_dict(settings.quality_rules)
+    except InvalidRule as e:
+        raise InvalidSettings(
+            f"quality_rules: {e.message}", details={"field": "quality_rules", "code": e.code}
+        ) from None
+
+
+def require_active(
+    uow: UnitOfWork, project: Project, worker_id: UserId, now: datetime
+) -> WorkerState:
+    """The worker's state, or an error if a quality rule blocked them."""
+    state = uow.workers.get(project.id, worker_id)
+    blocked = state.blocked_at(now)
+    if blocked is WorkerStatus.BANNED:
+        raise WorkerBanned(
+            f"you are banned from project {project.id} by a quality rule; see your quality events",
+            details={"project_id": project.id},
+        )
+    if blocked is WorkerStatus.SUSPENDED:
+        until = state.suspended_until.isoformat() if state.suspended_until else "further notice"
+        raise WorkerSuspended(
+            f"you are suspended in project {project.id} until {until}",
+            details={"project_id": project.id},
+        )
+    return state
+
+
+def wants_gold(state: WorkerState, settings: ProjectSettings, rng: np.random.Generator) -> bool:
+    if not honeypots_on(settings):
+        return False
+    policy = GoldPolicy(rate=settings.gold_rate, min_every=settings.gold_min_every or None)
+    return should_serve_gold(
+        tasks_done=state.n_tasks,
+        golds_served=state.n_golds_served,
+        policy=policy,
+        draw=float(rng.random()),
+    )
+
+
+def record_task(uow: UnitOfWork, state: WorkerState, *, gold: bool) -> None:
+    uow.workers.save(
+        replace(state, n_tasks=state.n_tasks + 1, n_golds_served=state.n_golds_served + int(gold))
+    )
+
+
+def record_skip(uow: UnitOfWork, project: Project, worker_id: UserId) -> None:
+    s = uow.workers.get(project.id, worker_id)
+    streak = s.skip_streak + 1
+    uow.workers.save(
+        replace(s, skip_streak=streak, longest_skip_streak=max(streak, s.longest_skip_streak))
+    )
+
+
+def _answer_key(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)[:100]
+
+
+def _gold_credit(project: Project, value: Any, gold: Any) -> float:
+    if project.schema.kind is SchemaKind.ORDINAL:
+        levels = project.schema.label_values
+        return ordinal_credit(levels.index(gold), levels.index(value), n_levels=len(levels))
+    return 1.0 if value == gold else 0.0
+
+
+def _stats(s: WorkerState) -> WorkerStats:
+    top = max(s.answer_counts.values(), default=0)
+    return WorkerStats(
+        n_labels=s.n_labels,
+        fast_fraction=s.n_fast / s.n_timed if s.n_timed else 0.0,
+        constant_answer_fraction=top / s.n_labels if s.n_labels else 0.0,
+        longest_skip_streak=s.longest_skip_streak,
+        gold_accuracy=BetaAccuracy.from_counts(s.gold_credit, s.n_gold - s.gold_credit),
+        n_gold=s.n_gold,
+    )
+
+
+def _count(state: WorkerState, project: Project, item: Item, a: Annotation) -> WorkerState:
+    counts = dict(state.answer_counts)
+    key = _answer_key(a.value)
+    counts[key] = counts.get(key, 0) + 1
+    timed = a.duration_ms is not None
+    s = replace(
+        state,
+        n_labels=state.n_labels + 1,
+        n_timed=state.n_timed + int(timed),
+        n_fast=state.n_fast + int(timed and (a.duration_ms or 0) < FAST_MS),
+        skip_streak=0,
+        answer_counts=counts,
+    )
+    if is_control(project, item):
+        s = replace(
+            s,
+            n_gold=s.n_gold + 1,
+            gold_credit=s.gold_credit + _gold_credit(project, a.value, item.gold),
+        )
+    return s
+
+
+def record_label(uow: UnitOfWork, project: Project, item: Item, annotation: Annotation) -> None:
+    """Count a label on the worker, score it if it was gold, and apply the rules."""
+    state = _count(uow.workers.get(project.id, annotation.worker_id), project, item, annotation)
+    fired = dict(state.fired)
+    actions: list[Action] = []
+    for d in evaluate(ruleset(project.settings), _stats(state)):
+        last = state.fired.get(d.rule)
+        if isinstance(last, int) and state.n_labels - last < REFIRE_EVERY:
+            continue
+        fired[d.rule] = state.n_labels
+        uow.workers.add_event(
+            project.id,
+            annotation.worker_id,
+            rule=d.rule,
+            actions=[a.to_dict() for a in d.actions],
+            reason=d.reason,
+        )
+        actions.extend(d.actions)
+    state = replace(state, fired=fired)
+    now = uow.now()
+    for action in merge_actions(actions):
+        if action.kind is ActionKind.BAN_FROM_PROJECT:
+            state = replace(state, status=WorkerStatus.BANNED)
+        elif action.kind is ActionKind.SUSPEND and state.status is not WorkerStatus.BANNED:
+            hours = float(action.params.get("hours", 24.0))
+            state = replace(
+                state, status=WorkerStatus.SUSPENDED, suspended_until=now + timedelta(hours=hours)
+            )
+        elif action.kind is ActionKind.REJECT_LABELS:
+            reject_labels(uow, project, annotation.worker_id)
+    uow.workers.save(state)
+
+
+def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:
+    """Retroactively drop a worker's labels in a project and put their items back in the
+    queue; return how many labels were dropped."""
+    item_ids = uow.annotations.reject_worker(project.id, worker_id)
+    if not item_ids:
+        return 0
+    before = uow.items.unlabel(item_ids)
+    reopened = [i for i, st in before.items() if st is not ItemStatus.OPEN]
+    n_done = sum(1 for st in before.values() if st is ItemStatus.DONE)
+    uow.projects.add_counters(
+        project.id,
+        n_annotations=-len(item_ids),
+        n_done=-n_done,
+        n_review=n_done - len(reopened),
+        n_open=len(reopened),
+    )
+    return len(item_ids)

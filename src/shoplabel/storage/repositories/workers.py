@@ -1,0 +1,113 @@
+"""Worker states and quality events."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+
+from shoplabel.domain.ids import ProjectId, UserId
+from shoplabel.domain.workers import QualityEvent, WorkerState, WorkerStatus
+from shoplabel.storage.dialect import upsert
+from shoplabel.storage.repositories.base import Repository
+from shoplabel.storage.tables import QualityEventRow, WorkerStateRow
+
+__all__ = ["SqlWorkerStateRepository"]
+
+_T = cast(Table, WorkerStateRow.__table__)
+_FIELDS = [c.name for c in _T.columns if c.name not in ("project_id", "worker_id")]
+
+
+def _to_state(r: Any) -> WorkerState:
+    return WorkerState(
+        project_id=ProjectId(r.project_id),
+        worker_id=UserId(r.worker_id),
+        status=WorkerStatus(r.status),
+        suspended_until=r.suspended_until,
+        n_tasks=r.n_tasks,
+        n_golds_served=r.n_golds_served,
+        n_labels=r.n_labels,
+        n_timed=r.n_timed,
+        n_fast=r.n_fast,
+        skip_streak=r.skip_streak,
+        longest_skip_streak=r.longest_skip_streak,
+        gold_credit=r.gold_credit,
+        n_gold=r.n_gold,
+        answer_counts=dict(r.answer_counts),
+        fired=dict(r.fired),
+    )
+
+
+class SqlWorkerStateRepository(Repository):
+    def get(self, project_id: ProjectId, worker_id: UserId) -> WorkerState:
+        """The worker's state in the project (a fresh one if they never worked there)."""
+        row = self._s.execute(
+            select(_T).where(
+                WorkerStateRow.project_id == project_id, WorkerStateRow.worker_id == worker_id
+            )
+        ).first()
+        return WorkerState(project_id, worker_id) if row is None else _to_state(row)
+
+    def save(self, state: WorkerState) -> None:
+        values = asdict(state)
+        values["status"] = state.status.value
+        values["answer_counts"] = dict(state.answer_counts)
+        values["fired"] = dict(state.fired)
+        values["updated_at"] = self._now()
+        stmt = upsert(
+            _T, self._s.get_bind().dialect.name, keys=("project_id", "worker_id"), update=_FIELDS
+        )
+        self._s.execute(stmt, [values])
+
+    def list_for_project(
+        self, project_id: ProjectId, *, after_worker: int, limit: int
+    ) -> list[WorkerState]:
+        rows = self._s.execute(
+            select(_T)
+            .where(WorkerStateRow.project_id == project_id, WorkerStateRow.worker_id > after_worker)
+            .order_by(WorkerStateRow.worker_id)
+            .limit(limit)
+        )
+        return [_to_state(r) for r in rows]
+
+    def add_event(
+        self,
+        project_id: ProjectId,
+        worker_id: UserId,
+        *,
+        rule: str,
+        actions: Sequence[Mapping[str, Any]],
+        reason: str,
+    ) -> None:
+        self._s.add(
+            QualityEventRow(
+                project_id=project_id,
+                worker_id=worker_id,
+                rule=rule,
+                actions=[dict(a) for a in actions],
+                reason=reason,
+                created_at=self._now(),
+            )
+        )
+
+    def events(
+        self, project_id: ProjectId, *, worker_id: UserId | None, limit: int
+    ) -> list[QualityEvent]:
+        stmt = select(QualityEventRow).where(QualityEventRow.project_id == project_id)
+        if worker_id is not None:
+            stmt = stmt.where(QualityEventRow.worker_id == worker_id)
+        rows = self._s.scalars(stmt.order_by(QualityEventRow.id.desc()).limit(limit))
+        return [
+            QualityEvent(
+                id=r.id,
+                project_id=ProjectId(r.project_id),
+                worker_id=UserId(r.worker_id),
+                rule=r.rule,
+                actions=tuple(r.actions),
+                reason=r.reason,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
