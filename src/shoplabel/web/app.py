@@ -18,6 +18,7 @@ from shoplabel.config import Settings
 from shoplabel.jobs.worker import JobWorker
 from shoplabel.web.api import api_router
 from shoplabel.web.errors import install_error_handlers
+from shoplabel.web.pages import install_pages
 from shoplabel.web.uploads import DeclaredSizeLimit
 from shoplabel.web.urls import DOCS_URL, OPENAPI_URL
 
@@ -66,6 +67,7 @@ def create_app(platform: Platform, *, dispose_on_shutdown: bool = False) -> Fast
     install_error_handlers(app)
     app.add_middleware(DeclaredSizeLimit, max_mb=platform.settings.max_upload_mb)
     app.include_router(api_router())
+    install_pages(app)
     return app
 
 

@@ -1,0 +1,67 @@
+"""Worker pages: the projects they may label, and the annotate page.
+
+The annotate page is a shell: its script asks the JSON API for the next task, submits and
+skips there (same services, same checks) and draws each item without reloading the page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.projects import Project
+from shoplabel.services import dashboards, projects
+from shoplabel.services.dashboards import DashboardUnitOfWork
+from shoplabel.web.deps import PlatformDep, UowDep
+from shoplabel.web.pages.common import PageUserDep, render
+from shoplabel.web.security import CSRF_HEADER
+from shoplabel.web.urls import API_PREFIX
+
+__all__ = ["DashboardUowDep", "annotate_config", "router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+def get_dashboard_uow(platform: PlatformDep) -> DashboardUnitOfWork:
+    # SqlUnitOfWork offers ``dashboards`` (storage/repositories/dashboards.py); the base port
+    # does not declare it, so the page asks for the wider protocol explicitly.
+    return cast(DashboardUnitOfWork, platform.uow())
+
+
+DashboardUowDep = Annotated[DashboardUnitOfWork, Depends(get_dashboard_uow)]
+
+
+def annotate_config(project: Project) -> dict[str, Any]:
+    """What the annotate script needs: schema, hotkeys, instructions and API URLs (no gold)."""
+    schema = project.schema
+    return {
+        "project_id": project.id,
+        "kind": schema.kind.value,
+        "labels": [o.to_dict() for o in schema.labels],
+        "min": schema.min,
+        "max": schema.max,
+        "step": schema.step,
+        "field": schema.field,
+        "min_selected": schema.min_selected,
+        "max_selected": schema.max_selected,
+        "api": API_PREFIX,
+        "csrf_header": CSRF_HEADER,
+    }
+
+
+@router.get("/home", response_class=HTMLResponse)
+def worker_home(request: Request, user: PageUserDep, uow: DashboardUowDep) -> HTMLResponse:
+    rows = dashboards.worker_home(uow, actor=user.actor)
+    return render(request, "worker/home.html", {"rows": rows}, user=user)
+
+
+@router.get("/projects/{project_id}/annotate", response_class=HTMLResponse)
+def annotate_page(
+    project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
+) -> HTMLResponse:
+    project = projects.get_project(uow, actor=user.actor, project_id=project_id)
+    context = {"project": project, "config": annotate_config(project)}
+    return render(request, "worker/annotate.html", context, user=user)

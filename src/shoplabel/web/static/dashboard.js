@@ -1,0 +1,24 @@
+/* Dashboard charts with plotly's bundled JS; the data is counts computed by the server. */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("chart-data").textContent);
+  var msg = JSON.parse(document.getElementById("messages").textContent);
+  var config = { responsive: true, displaylogo: false };
+  var layout = function (extra) {
+    return Object.assign({ margin: { l: 48, r: 16, t: 16, b: 48 }, height: 300, autosize: true,
+      font: { family: "system-ui, 'Noto Sans CJK SC', sans-serif" } }, extra || {});
+  };
+  var p = data.progress;
+  Plotly.newPlot("chart-progress", [{
+    type: "bar", x: [msg["projects.done"], msg["projects.open"], msg["projects.review"]],
+    y: [p.done, p.open, p.review], marker: { color: ["#2e7d32", "#0b5cad", "#c98a00"] }
+  }], layout({ yaxis: { title: { text: msg["dash.items"] } } }), config);
+  Plotly.newPlot("chart-labels", [{
+    type: "bar", x: data.labels.map(function (r) { return r[0]; }), y: data.labels.map(function (r) { return r[1]; })
+  }], layout({ yaxis: { title: { text: msg["dash.items"] } } }), config);
+  var e = data.confidence.edges;
+  Plotly.newPlot("chart-confidence", [{
+    type: "bar", x: data.confidence.counts.map(function (_, i) { return (e[i] + e[i + 1]) / 2; }),
+    y: data.confidence.counts, width: e[1] - e[0]
+  }], layout({ xaxis: { range: [0, 1] }, yaxis: { title: { text: msg["dash.items"] } } }), config);
+})();
