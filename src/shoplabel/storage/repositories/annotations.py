@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Annotation, AnnotationStatus, NewAnnotation
@@ -22,25 +22,25 @@ __all__ = ["SqlAnnotationRepository", "SqlConsensusRepository"]
 
 _T = cast(Table, AnnotationRow.__table__)
 _STREAM_BATCH = 10_000
+_INSERT = insert(_T).returning(*_T.c)
 
 
 class SqlAnnotationRepository(Repository):
     def add(self, new: NewAnnotation, *, now: datetime) -> Annotation:
-        row = AnnotationRow(
-            item_id=new.item_id,
-            project_id=new.project_id,
-            worker_id=new.worker_id,
-            lease_id=new.lease_id,
-            value=new.value,
-            source=new.source.value,
-            status=AnnotationStatus.VALID.value,
-            duration_ms=new.duration_ms,
-            created_at=now,
-        )
+        # No savepoint: a duplicate (item, worker) aborts the whole unit of work anyway.
+        values = {
+            "item_id": new.item_id,
+            "project_id": new.project_id,
+            "worker_id": new.worker_id,
+            "lease_id": new.lease_id,
+            "value": new.value,
+            "source": new.source.value,
+            "status": AnnotationStatus.VALID.value,
+            "duration_ms": new.duration_ms,
+            "created_at": now,
+        }
         try:
-            with self._s.begin_nested():
-                self._s.add(row)
-                self._s.flush()
+            row = self._s.execute(_INSERT, values).one()
         except IntegrityError:
             raise AnnotationExists(
                 f"worker {new.worker_id} already labelled item {new.item_id}",

@@ -27,6 +27,19 @@ __all__ = ["SqlItemRepository"]
 
 _T = cast(Table, ItemRow.__table__)
 _OPEN = ItemStatus.OPEN.value
+_GET = select(_T).where(_T.c.id == bindparam("b_id"))
+_CLAIM = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"), _T.c.status == _OPEN, _T.c.n_reserved < bindparam("b_max"))
+    .values(n_reserved=_T.c.n_reserved + 1)
+)
+_ADD_LABEL = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(n_labels=_T.c.n_labels + 1, n_reserved=_T.c.n_reserved + bindparam("b_slot"))
+    .returning(_T.c.n_labels, _T.c.status)
+)
+_SET_STATUS = update(_T).where(_T.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
 
 
 class SqlItemRepository(Repository):
@@ -64,7 +77,7 @@ class SqlItemRepository(Repository):
         return len(result.all())
 
     def get(self, item_id: ItemId) -> Item:
-        row = self._s.execute(select(_T).where(ItemRow.id == item_id)).first()
+        row = self._s.execute(_GET, {"b_id": item_id}).first()
         if row is None:
             raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
         return to_item(row)
@@ -145,12 +158,7 @@ class SqlItemRepository(Repository):
 
     def claim(self, item_id: ItemId, *, max_overlap: int) -> bool:
         """Take one overlap slot of an open item; ``False`` if it is full or closed."""
-        stmt = (
-            update(ItemRow)
-            .where(ItemRow.id == item_id, ItemRow.status == _OPEN, ItemRow.n_reserved < max_overlap)
-            .values(n_reserved=ItemRow.n_reserved + 1)
-        )
-        return self._rowcount(stmt) == 1
+        return self._rowcount(_CLAIM, {"b_id": item_id, "b_max": max_overlap}) == 1
 
     def release(self, item_ids: Sequence[ItemId]) -> None:
         """Give back one slot per occurrence of an id (expired or skipped leases)."""
@@ -171,16 +179,7 @@ class SqlItemRepository(Repository):
         take a slot of their own. The UPDATE locks the row on PostgreSQL, so the status the
         caller derives from the returned count cannot race another submit.
         """
-        values = {"n_labels": ItemRow.n_labels + 1}
-        if new_slot:
-            values["n_reserved"] = ItemRow.n_reserved + 1
-        stmt = (
-            update(ItemRow)
-            .where(ItemRow.id == item_id)
-            .values(values)
-            .returning(ItemRow.n_labels, ItemRow.status)
-        )
-        row = self._s.execute(stmt).first()
+        row = self._s.execute(_ADD_LABEL, {"b_id": item_id, "b_slot": int(new_slot)}).first()
         if row is None:
             raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
         return int(row[0]), ItemStatus(row[1])
@@ -210,7 +209,7 @@ class SqlItemRepository(Repository):
         return before
 
     def set_status(self, item_id: ItemId, status: ItemStatus) -> None:
-        self._s.execute(update(ItemRow).where(ItemRow.id == item_id).values(status=status.value))
+        self._s.execute(_SET_STATUS, {"b_id": item_id, "b_status": status.value})
 
     def gold_labels(self, project_id: ProjectId) -> dict[ItemId, Any]:
         """Known answers of a project's gold items (a scan of one project's rows, for batch

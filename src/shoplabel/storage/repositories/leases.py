@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Lease, LeaseState
@@ -23,6 +23,29 @@ __all__ = ["SqlLeaseRepository"]
 
 _T = cast(Table, LeaseRow.__table__)
 _ACTIVE = LeaseState.ACTIVE.value
+_INSERT = insert(_T).returning(*_T.c)
+_GET = select(_T).where(_T.c.id == bindparam("b_id"))
+_FIND_ACTIVE = (
+    select(_T)
+    .where(
+        _T.c.project_id == bindparam("b_project"),
+        _T.c.worker_id == bindparam("b_worker"),
+        _T.c.state == _ACTIVE,
+        _T.c.expires_at > bindparam("b_now"),
+    )
+    .order_by(_T.c.id)
+    .limit(1)
+)
+_SETTLE = (
+    update(_T)
+    .where(
+        _T.c.id == bindparam("b_id"),
+        _T.c.worker_id == bindparam("b_worker"),
+        _T.c.state == _ACTIVE,
+        _T.c.expires_at > bindparam("b_now"),
+    )
+    .values(state=bindparam("b_state"), settled_at=bindparam("b_now"))
+)
 
 
 class SqlLeaseRepository(Repository):
@@ -35,24 +58,26 @@ class SqlLeaseRepository(Repository):
         now: datetime,
         expires_at: datetime,
     ) -> Lease:
-        row = LeaseRow(
-            item_id=item_id,
-            project_id=project_id,
-            worker_id=worker_id,
-            state=_ACTIVE,
-            created_at=now,
-            expires_at=expires_at,
-        )
+        # No savepoint: a unique violation means a concurrent request of the same worker,
+        # and the whole unit of work is abandoned with a Conflict anyway.
         try:
-            with self._s.begin_nested():
-                self._s.add(row)
-                self._s.flush()
+            row = self._s.execute(
+                _INSERT,
+                {
+                    "item_id": item_id,
+                    "project_id": project_id,
+                    "worker_id": worker_id,
+                    "state": _ACTIVE,
+                    "created_at": now,
+                    "expires_at": expires_at,
+                },
+            ).one()
         except IntegrityError:
             raise Conflict(f"worker {worker_id} already holds or settled item {item_id}") from None
         return to_lease(row)
 
     def get(self, lease_id: LeaseId) -> Lease:
-        row = self._s.execute(select(_T).where(LeaseRow.id == lease_id)).first()
+        row = self._s.execute(_GET, {"b_id": lease_id}).first()
         if row is None:
             raise LeaseNotFound(f"lease {lease_id} does not exist", details={"lease_id": lease_id})
         return to_lease(row)
@@ -60,18 +85,8 @@ class SqlLeaseRepository(Repository):
     def find_active(
         self, project_id: ProjectId, worker_id: UserId, *, now: datetime
     ) -> Lease | None:
-        stmt = (
-            select(_T)
-            .where(
-                LeaseRow.project_id == project_id,
-                LeaseRow.worker_id == worker_id,
-                LeaseRow.state == _ACTIVE,
-                LeaseRow.expires_at > now,
-            )
-            .order_by(LeaseRow.id)
-            .limit(1)
-        )
-        row = self._s.execute(stmt).first()
+        params = {"b_project": project_id, "b_worker": worker_id, "b_now": now}
+        row = self._s.execute(_FIND_ACTIVE, params).first()
         return None if row is None else to_lease(row)
 
     def settle(
@@ -79,17 +94,8 @@ class SqlLeaseRepository(Repository):
     ) -> bool:
         """Move an active, unexpired lease of ``worker_id`` to ``state``; ``False`` if it
         was not active, not theirs or already expired."""
-        stmt = (
-            update(LeaseRow)
-            .where(
-                LeaseRow.id == lease_id,
-                LeaseRow.worker_id == worker_id,
-                LeaseRow.state == _ACTIVE,
-                LeaseRow.expires_at > now,
-            )
-            .values(state=state.value, settled_at=now)
-        )
-        return self._rowcount(stmt) == 1
+        params = {"b_id": lease_id, "b_worker": worker_id, "b_now": now, "b_state": state.value}
+        return self._rowcount(_SETTLE, params) == 1
 
     def expire_due(self, project_id: ProjectId, *, now: datetime, limit: int) -> list[ItemId]:
         """Expire up to ``limit`` overdue active leases; return their items (one per lease).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.ids import ProjectId, UserId
@@ -15,6 +17,12 @@ from shoplabel.storage.tables import ProjectMemberRow, ProjectRow
 
 __all__ = ["SqlProjectRepository"]
 
+_P = cast(Table, ProjectRow.__table__)
+_M = cast(Table, ProjectMemberRow.__table__)
+_GET = select(_P).where(_P.c.id == bindparam("b_id"))
+_IS_MEMBER = select(_M.c.user_id).where(
+    _M.c.project_id == bindparam("b_project"), _M.c.user_id == bindparam("b_user")
+)
 _COUNTERS = frozenset({"n_items", "n_open", "n_done", "n_review", "n_annotations", "n_skips"})
 
 
@@ -42,9 +50,7 @@ class SqlProjectRepository(Repository):
         return to_project(row)
 
     def get(self, project_id: ProjectId) -> Project:
-        row = self._s.execute(
-            select(ProjectRow.__table__).where(ProjectRow.id == project_id)
-        ).first()
+        row = self._s.execute(_GET, {"b_id": project_id}).first()
         if row is None:
             raise ProjectNotFound(
                 f"project {project_id} does not exist", details={"project_id": project_id}
@@ -96,7 +102,8 @@ class SqlProjectRepository(Repository):
             self._s.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(values))
 
     def is_member(self, project_id: ProjectId, user_id: UserId) -> bool:
-        return self._s.get(ProjectMemberRow, (project_id, user_id)) is not None
+        params = {"b_project": project_id, "b_user": user_id}
+        return self._s.execute(_IS_MEMBER, params).first() is not None
 
     def add_member(self, project_id: ProjectId, user_id: UserId) -> None:
         if self.is_member(project_id, user_id):

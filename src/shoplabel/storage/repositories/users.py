@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.ids import TokenId, UserId
@@ -16,6 +17,15 @@ from shoplabel.storage.repositories.base import Repository
 from shoplabel.storage.tables import ApiTokenRow, UserRow
 
 __all__ = ["SqlTokenRepository", "SqlUserRepository"]
+
+_U = cast(Table, UserRow.__table__)
+_TOK = cast(Table, ApiTokenRow.__table__)
+_FIND_USER = (
+    select(_U)
+    .join(_TOK, _TOK.c.user_id == _U.c.id)
+    .where(_TOK.c.token_hash == bindparam("b_hash"), _TOK.c.revoked_at.is_(None))
+    .where(_TOK.c.expires_at.is_(None) | (_TOK.c.expires_at > bindparam("b_now")))
+)
 
 
 class SqlUserRepository(Repository):
@@ -105,13 +115,7 @@ class SqlTokenRepository(Repository):
         return to_token(row)
 
     def find_user(self, token_hash: str, *, now: datetime) -> User | None:
-        stmt = (
-            select(UserRow)
-            .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
-            .where(ApiTokenRow.token_hash == token_hash, ApiTokenRow.revoked_at.is_(None))
-            .where((ApiTokenRow.expires_at.is_(None)) | (ApiTokenRow.expires_at > now))
-        )
-        row = self._s.scalars(stmt).first()
+        row = self._s.execute(_FIND_USER, {"b_hash": token_hash, "b_now": now}).first()
         return None if row is None else to_user(row)
 
     def list_for_user(self, user_id: UserId) -> list[ApiToken]:

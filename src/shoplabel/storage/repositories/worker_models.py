@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.storage.repositories.base import Repository
@@ -13,13 +13,13 @@ from shoplabel.storage.tables import WorkerModelRow
 
 __all__ = ["SqlWorkerModelRepository"]
 
+_VERSION = select(WorkerModelRow.version).where(WorkerModelRow.project_id == bindparam("b_project"))
+
 
 class SqlWorkerModelRepository(Repository):
     def version(self, project_id: ProjectId) -> int | None:
         """The stored model's version, or ``None`` before the first fit (a primary-key read)."""
-        return self._s.scalar(
-            select(WorkerModelRow.version).where(WorkerModelRow.project_id == project_id)
-        )
+        return self._s.scalar(_VERSION, {"b_project": project_id})
 
     def get(self, project_id: ProjectId) -> tuple[int, str, Mapping[str, Any]] | None:
         """``(version, method, model JSON)`` or ``None``."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.workers import QualityEvent, WorkerState, WorkerStatus
@@ -17,6 +17,9 @@ from shoplabel.storage.tables import QualityEventRow, WorkerStateRow
 __all__ = ["SqlWorkerStateRepository"]
 
 _T = cast(Table, WorkerStateRow.__table__)
+_GET = select(_T).where(
+    _T.c.project_id == bindparam("b_project"), _T.c.worker_id == bindparam("b_worker")
+)
 _FIELDS = [c.name for c in _T.columns if c.name not in ("project_id", "worker_id")]
 
 
@@ -43,11 +46,7 @@ def _to_state(r: Any) -> WorkerState:
 class SqlWorkerStateRepository(Repository):
     def get(self, project_id: ProjectId, worker_id: UserId) -> WorkerState:
         """The worker's state in the project (a fresh one if they never worked there)."""
-        row = self._s.execute(
-            select(_T).where(
-                WorkerStateRow.project_id == project_id, WorkerStateRow.worker_id == worker_id
-            )
-        ).first()
+        row = self._s.execute(_GET, {"b_project": project_id, "b_worker": worker_id}).first()
         return WorkerState(project_id, worker_id) if row is None else _to_state(row)
 
     def save(self, state: WorkerState) -> None:
