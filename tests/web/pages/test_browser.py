@@ -1,0 +1,323 @@
+"""The pages in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Each page visited is screenshotted at 1280x720 and 390x844 into a temporary folder and checked
+for horizontal overflow and for raw catalogue keys (an untranslated string).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.users import Actor, Role
+from shoplabel.services import auth, projects, submissions
+from shoplabel.web.i18n import MESSAGES
+from tests.factories import PASSWORD, add_items
+from tests.web.pages.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+VIEWPORTS = ((1280, 720), (390, 844))
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+_names = itertools.count()
+_KEY = re.compile(
+    r"\b(?:" + "|".join(sorted({k.split(".")[0] for k in MESSAGES["en"]})) + r")\.[a-z_]+\b"
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (make browser-deps)")
+    pw = playwright_sync.sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(10_000)
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def user(server: LiveServer, role: Role) -> Actor:
+    name = f"{role.value}{next(_names)}"
+    made = auth.create_user(
+        server.platform.uow(), actor=None, username=name, password=PASSWORD, role=role
+    )
+    return Actor.of(made)
+
+
+def project(
+    server: LiveServer, owner: Actor, template: str, schema: dict[str, Any] | None = None
+) -> ProjectId:
+    spec = projects.ProjectSpec(
+        name=f"{template} {next(_names)}",
+        template=template,
+        schema=schema,
+        settings={"max_overlap": 1, "min_overlap": 1},
+    )
+    return projects.create_project(server.platform.uow(), spec, actor=owner).id
+
+
+def login(page: Any, username: str) -> None:
+    """Log in with the keyboard only: the username field has the focus."""
+    page.goto("/login")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/(home|projects|admin/users)$"))
+
+
+def check_layout(page: Any, shots: Path, name: str) -> None:
+    """Screenshot at both sizes; no horizontal overflow and no raw catalogue key on the page."""
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(100)  # let responsive charts re-lay out after the resize
+        page.screenshot(path=str(shots / f"{name}-{width}x{height}.png"), full_page=True)
+        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll <= inner, f"{name} overflows at {width}px: {scroll} > {inner}"
+        text = page.inner_text("body")
+        leaked = [k for k in _KEY.findall(text) if k in MESSAGES["en"]]
+        assert not leaked, f"{name}: untranslated keys {leaked}"
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def labels_of(server: LiveServer, owner: Actor, project_id: ProjectId) -> list[Any]:
+    rows = submissions.list_annotations(
+        server.platform.uow(), actor=owner, project_id=project_id, limit=100
+    )
+    return [a.value for a in rows]
+
+
+def wait_next_item(page: Any, previous: str | None) -> str:
+    """Wait until the annotate page shows a task other than ``previous``; return its lease."""
+    page.wait_for_function(
+        "prev => { const t = document.getElementById('task');"
+        " return !t.hidden && t.dataset.lease && t.dataset.lease !== prev; }",
+        arg=previous or "",
+    )
+    lease: str = page.get_attribute("#task", "data-lease")
+    return lease
+
+
+def test_worker_labels_ten_items_by_keyboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid = project(live_server, owner, "product_categorisation")
+    payloads = [
+        {
+            "title": f"Stainless kettle {i}",
+            "description": "A 1.7 l kettle with auto shut-off. " * 12,
+            "price": f"{20 + i}.99",
+            "attributes": {"brand": "Acme", "capacity": "1.7 l"},
+            "image_url": f"{live_server.url}/static/missing-{i}.png",
+        }
+        for i in range(12)
+    ]
+    add_items(live_server.platform.uow(), pid, payloads)
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    check_layout(page, shots, "worker-home")
+    with page.expect_response(re.compile(r"/tasks/next$")) as first:
+        page.goto(f"/projects/{pid}/annotate")
+    task = first.value.json()
+    assert "gold" not in task
+    assert "gold" not in task["data"]
+    lease = wait_next_item(page, None)
+    assert page.locator("img.product-image").get_attribute("referrerpolicy") == "no-referrer"
+    assert page.locator("details.long").count() == 1
+    check_layout(page, shots, "annotate-categorical")
+    page.keyboard.press("?")
+    assert page.is_visible("#help")
+    check_layout(page, shots, "annotate-help")
+    page.keyboard.press("Escape")
+    page.keyboard.press("i")
+    assert page.is_visible("#instructions")
+    page.keyboard.press("i")
+    for n in range(10):
+        page.keyboard.press("2")
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"document.getElementById('progress').textContent === '{n + 1}'")
+        if n < 9:
+            lease = wait_next_item(page, lease)
+    assert labels_of(live_server, owner, pid) == ["home"] * 10
+    page.keyboard.press("s")
+    wait_next_item(page, lease)
+    page.goto("/home")
+    assert page.locator("[data-testid=my-labels]").first.inner_text() == "10"
+
+
+def test_span_by_mouse_and_keyboard(page: Any, live_server: LiveServer, shots: Path) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid = project(live_server, owner, "attribute_extraction")
+    title = "Apple iPhone 15 Pro 256GB Black"
+    add_items(live_server.platform.uow(), pid, [{"title": title, "description": "Phone."}])
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{pid}/annotate")
+    wait_next_item(page, None)
+    first = page.locator('#spantext span[data-i="0"]').bounding_box()
+    fifth = page.locator('#spantext span[data-i="4"]').bounding_box()
+    y = first["y"] + first["height"] / 2
+    page.mouse.move(first["x"] + 1, y)
+    page.mouse.down()
+    page.mouse.move(fifth["x"] + fifth["width"] - 1, y, steps=5)
+    page.mouse.up()
+    page.keyboard.press("1")  # brand
+    assert page.locator("#spanlist li[data-label=brand]").inner_text().endswith("Apple")
+    page.keyboard.press("ArrowRight")  # caret from 5 to 6, the start of "iPhone"
+    for _ in range(6):
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("2")  # model
+    check_layout(page, shots, "annotate-spans")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done", state="visible")
+    assert labels_of(live_server, owner, pid) == [
+        [
+            {"start": 0, "end": 5, "label": "brand"},
+            {"start": 6, "end": 12, "label": "model"},
+        ]
+    ]
+
+
+def test_pairwise_and_rating_by_keyboard(page: Any, live_server: LiveServer, shots: Path) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pair = project(live_server, owner, "custom", {"kind": "pairwise", "allow_tie": True})
+    rating = project(
+        live_server, owner, "custom", {"kind": "rating", "min": 1, "max": 5, "step": 1}
+    )
+    side = {"title": "Sony WH-1000XM5 wireless noise cancelling headphones", "price": "299"}
+    add_items(live_server.platform.uow(), pair, [{"left": side, "right": {**side, "price": "279"}}])
+    add_items(live_server.platform.uow(), rating, [{"review": "Good value, fast delivery."}])
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{pair}/annotate")
+    wait_next_item(page, None)
+    check_layout(page, shots, "annotate-pairwise")
+    page.set_viewport_size({"width": 390, "height": 844})
+    left, right = (page.locator(f".side[data-side={s}]").bounding_box() for s in ("left", "right"))
+    assert right["y"] >= left["y"] + left["height"] - 1, "sides must stack on a phone"
+    page.set_viewport_size({"width": 1280, "height": 720})
+    left, right = (page.locator(f".side[data-side={s}]").bounding_box() for s in ("left", "right"))
+    assert abs(left["y"] - right["y"]) < 1, "sides must sit side by side on a desktop"
+    page.keyboard.press("2")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done", state="visible")
+    page.goto(f"/projects/{rating}/annotate")
+    wait_next_item(page, None)
+    page.keyboard.press("3")
+    page.keyboard.press("ArrowUp")
+    check_layout(page, shots, "annotate-rating")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done", state="visible")
+    assert labels_of(live_server, owner, pair) == ["right"]
+    assert labels_of(live_server, owner, rating) == [4]
+
+
+CSV = (
+    "external_id,title,description,price\n"
+    "a1,Cotton T-shirt,Soft cotton,9.99\n"
+    "a2,,Missing the required title,5.00\n"
+    "a3,Rice cooker 1.8 l,Non-stick bowl,49.00\n"
+)
+
+
+def test_requester_creates_imports_and_sees_dashboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    requester = user(live_server, Role.REQUESTER)
+    login(page, requester.username)
+    check_layout(page, shots, "projects")
+    page.goto("/projects/new")
+    page.select_option("#template", "product_categorisation")
+    assert '"electronics"' in page.input_value("#labels")
+    page.fill("#name", "Categories")
+    page.fill("#max_overlap", "two")
+    page.click("button[type=submit].primary")
+    assert page.is_visible("#max_overlap-error")
+    check_layout(page, shots, "new-project-error")
+    page.fill("#max_overlap", "2")
+    page.click("button[type=submit].primary")
+    page.wait_for_url(re.compile(r"/projects/\d+$"))
+    check_layout(page, shots, "project")
+    page.set_input_files(
+        "#file", files=[{"name": "items.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
+    )
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.wait_for_selector("#row-errors", timeout=20_000)
+    rows = page.locator("#row-errors tbody tr")
+    assert rows.count() == 1
+    assert rows.first.locator("td").first.inner_text() == "2"
+    check_layout(page, shots, "import-job")
+    page.click("text=" + MESSAGES["en"]["job.back"])
+    page.click("text=" + MESSAGES["en"]["project.dashboard"])
+    page.wait_for_selector("#chart-progress .main-svg")
+    page.wait_for_selector("#chart-confidence .main-svg")
+    assert page.locator(".js-plotly-plot").count() == 3
+    check_layout(page, shots, "dashboard")
+
+
+def test_worker_cannot_open_requester_pages(page: Any, live_server: LiveServer) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid = project(live_server, owner, "product_matching")
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    for path in ("/projects", "/projects/new", f"/projects/{pid}", f"/projects/{pid}/dashboard"):
+        response = page.goto(path)
+        assert response.status in (403, 404), path
+        assert page.is_visible("text=" + MESSAGES["en"]["error.back"])
+
+
+def test_chinese_pages_and_admin(page: Any, live_server: LiveServer, shots: Path) -> None:
+    admin = user(live_server, Role.ADMIN)
+    target = user(live_server, Role.WORKER)
+    page.goto("/login")
+    page.click("a[hreflang=zh-CN]")
+    assert page.is_visible("text=" + MESSAGES["zh-CN"]["login.title"])
+    check_layout(page, shots, "login-zh")
+    login(page, admin.username)
+    check_layout(page, shots, "admin-users-zh")
+    row = page.locator(f"tr[data-user={target.username}]")
+    row.locator("select[name=status]").select_option("suspended")
+    row.locator("form[action$=status] button").click()
+    page.wait_for_url(re.compile(r"/admin/users$"))
+    status = page.locator(f"tr[data-user={target.username}] td").nth(2).inner_text()
+    assert status == MESSAGES["zh-CN"]["status.suspended"]
