@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from shoplabel.domain.users import Role, UserStatus
 from shoplabel.services import assignment, auth, submissions
 from shoplabel.web.i18n import MESSAGES
+from shoplabel.web.pages import PAGE_MODULES
 from shoplabel.web.security import SESSION_COOKIE
 from tests.factories import add_items, matching_payload
 from tests.web.conftest import Api
@@ -186,3 +189,10 @@ def test_dashboard_and_aggregate(api: Api) -> None:
     assert 'id="aggregate-summary"' in page.text
     dash = api.client.get(f"/projects/{project.id}/dashboard")
     assert '[["same", 4]]' in dash.text
+
+
+def test_every_page_route_group_is_documented() -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "ui.md").read_text(encoding="utf-8")
+    names = [m.__name__.rsplit(".", 1)[1] for m in PAGE_MODULES]
+    missing = [n for n in names if f"## `{n}`" not in text]
+    assert not missing, f"undocumented page route groups: {missing}"
