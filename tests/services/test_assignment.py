@@ -161,3 +161,17 @@ def test_dynamic_overlap_closes_confident_items_early(db: Database) -> None:
     assert consensus.value == "same"
     assert consensus.confidence == pytest.approx(0.7**3 / (0.7**3 + 0.3**3), abs=1e-6)
     assert consensus.n_labels == 3
+
+
+def test_members_only_projects_admit_members_only(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    member = make_actor(db.uow(), "w0", Role.WORKER)
+    outsider = make_actor(db.uow(), "w1", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"access": "members"})
+    add_items(db.uow(), project.id, [matching_payload(0)])
+    projects.add_member(db.uow(), actor=owner, project_id=project.id, user_id=member.user_id)
+    with pytest.raises(PermissionDenied):
+        assignment.next_task(db.uow(), actor=outsider, project_id=project.id, rng=_rng())
+    task = assignment.next_task(db.uow(), actor=member, project_id=project.id, rng=_rng())
+    assert task is not None
+    submissions.submit(db.uow(), actor=member, lease_id=task.lease_id, value="same")

@@ -20,14 +20,22 @@ from shoplabel.domain.items import Item
 from shoplabel.domain.labels import field_text
 from shoplabel.domain.permissions import can_annotate, can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
-from shoplabel.domain.projects import Project
+from shoplabel.domain.projects import AccessMode, Project
 from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
 from shoplabel.domain.users import Actor
 from shoplabel.domain.workers import WorkerState
 from shoplabel.errors import ItemNotFound, LeaseExpired, LeaseNotHeld, LeaseSettled
 from shoplabel.services import worker_quality
 
-__all__ = ["Task", "check_lease", "next_task", "read_item", "skip", "task_view"]
+__all__ = [
+    "Task",
+    "check_lease",
+    "next_task",
+    "read_item",
+    "require_labeller",
+    "skip",
+    "task_view",
+]
 
 _SWEEP_LIMIT = 200
 _CANDIDATES = 16
@@ -90,9 +98,17 @@ def task_view(project: Project, item: Item, lease: Lease, reason: NextReason) ->
 
 def _require_labeller(uow: UnitOfWork, actor: Actor, project_id: ProjectId) -> Project:
     project = uow.projects.get(project_id)
-    member = uow.projects.is_member(project_id, actor.user_id)
-    require(can_annotate(actor, project, is_member=member), f"label project {project_id}")
+    require_labeller(uow, actor, project)
     return project
+
+
+def require_labeller(uow: UnitOfWork, actor: Actor, project: Project) -> None:
+    """Refuse unless ``actor`` may label ``project`` (membership is read only when the
+    project is members-only: one query less on every request of an open project)."""
+    member = project.settings.access is AccessMode.MEMBERS and uow.projects.is_member(
+        project.id, actor.user_id
+    )
+    require(can_annotate(actor, project, is_member=member), f"label project {project.id}")
 
 
 def _sweep(uow: UnitOfWork, project: Project, now: datetime) -> None:

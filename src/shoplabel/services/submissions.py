@@ -9,13 +9,13 @@ from shoplabel.domain.annotations import Annotation, LeaseState, NewAnnotation
 from shoplabel.domain.ids import ItemId, LeaseId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, status_after_label
 from shoplabel.domain.labels import validate_value
-from shoplabel.domain.permissions import can_annotate, can_manage_project, require
+from shoplabel.domain.permissions import can_manage_project
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, LeaseSettled
 from shoplabel.services import worker_quality
-from shoplabel.services.assignment import check_lease
+from shoplabel.services.assignment import check_lease, require_labeller
 from shoplabel.services.posteriors import online_confidence
 from shoplabel.services.projects import visible_project
 
@@ -83,8 +83,7 @@ def submit(
         now = uow.now()
         check_lease(lease, actor, now)
         project = uow.projects.get(lease.project_id)
-        member = uow.projects.is_member(project.id, actor.user_id)
-        require(can_annotate(actor, project, is_member=member), f"label project {project.id}")
+        require_labeller(uow, actor, project)
         item = uow.items.get(lease.item_id)
         validate_value(project.schema, value, payload=item.payload)
         if not uow.leases.settle(

@@ -1,8 +1,13 @@
-"""The SQL that differs between SQLite and PostgreSQL, in one place."""
+"""The SQL that differs between SQLite and PostgreSQL, in one place.
+
+Statements are cached per (table, dialect, columns): an upsert's ``excluded`` proxies cost
+more to build than the statement costs to run, and they are built on every submit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -12,18 +17,33 @@ from sqlalchemy.sql.dml import Insert
 __all__ = ["insert_ignoring_conflicts", "upsert"]
 
 
+def _insert(table: Table, dialect_name: str) -> Any:
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
+
+
 def insert_ignoring_conflicts(table: Table, dialect_name: str, *, keys: Sequence[str]) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO NOTHING`` for the session's dialect."""
-    if dialect_name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return _ignoring(table, dialect_name, tuple(keys))
 
 
 def upsert(
     table: Table, dialect_name: str, *, keys: Sequence[str], update: Sequence[str]
 ) -> Insert:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE SET col = excluded.col`` for ``update``."""
-    stmt: Any = postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)
+    return _upsert(table, dialect_name, tuple(keys), tuple(update))
+
+
+@cache
+def _ignoring(table: Table, dialect_name: str, keys: tuple[str, ...]) -> Insert:
+    stmt = _insert(table, dialect_name).on_conflict_do_nothing(index_elements=list(keys))
+    return stmt  # type: ignore[no-any-return]
+
+
+@cache
+def _upsert(
+    table: Table, dialect_name: str, keys: tuple[str, ...], update: tuple[str, ...]
+) -> Insert:
+    stmt = _insert(table, dialect_name)
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
     )
