@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["WRITE_OPTION", "make_engine"]
+__all__ = ["WRITE_OPTION", "make_engine", "write_lock"]
 
 #: Execution option marking a connection whose transaction will write. On SQLite such a
 #: transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front instead of
 #: failing with "database is locked" when a read lock is upgraded under contention.
 WRITE_OPTION = "shoplabel_write"
+
+
+_WRITE_LOCKS: dict[int, threading.Lock] = {}
+
+
+def write_lock(engine: Engine) -> threading.Lock | None:
+    """The in-process lock serialising SQLite write transactions (``None`` elsewhere).
+
+    SQLite has one writer. Without this lock, threads of one process contending for it sleep
+    in SQLite's busy handler (backing off up to 100 ms), which made p99 latency seconds long
+    under 16 concurrent workers; queueing on a lock hands the database over at once. Other
+    processes still meet SQLite's own lock and busy timeout.
+    """
+    return _WRITE_LOCKS.get(id(engine))
 
 
 def _sqlite_hooks(engine: Engine) -> None:
@@ -51,5 +66,6 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             connect_args={"check_same_thread": False},
         )
         _sqlite_hooks(engine)
+        _WRITE_LOCKS[id(engine)] = threading.Lock()
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
-from shoplabel.storage.engine import WRITE_OPTION
+from shoplabel.storage.engine import WRITE_OPTION, write_lock
 from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
@@ -27,6 +27,7 @@ from shoplabel.storage.repositories.workers import SqlWorkerStateRepository
 
 __all__ = ["SqlUnitOfWork", "utc_now"]
 
+_LOCK_TIMEOUT = 10.0
 _BUSY_MARKERS = ("database is locked", "deadlock detected", "could not serialize")
 
 
@@ -53,6 +54,8 @@ class SqlUnitOfWork:
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._lock = write_lock(engine)
+        self._locked = False
         self._clock = clock
         self._session: Session | None = None
 
@@ -87,13 +90,26 @@ class SqlUnitOfWork:
             session.rollback()
         finally:
             session.close()
+            if self._locked and self._lock is not None:
+                self._locked = False
+                self._lock.release()
         if isinstance(exc, OperationalError) and any(
             m in str(exc.orig).lower() for m in _BUSY_MARKERS
         ):
             raise StorageBusy("the database is busy; retry the request") from exc
 
     def __enter__(self) -> SqlUnitOfWork:
-        self._open(self._write_engine)
+        if self._lock is not None:
+            if not self._lock.acquire(timeout=_LOCK_TIMEOUT):
+                raise StorageBusy("the database is busy; retry the request")
+            self._locked = True
+        try:
+            self._open(self._write_engine)
+        except BaseException:
+            self._locked = False
+            if self._lock is not None:
+                self._lock.release()
+            raise
         return self
 
     def __exit__(
