@@ -41,6 +41,7 @@ class WorkerState:
     n_gold: int = 0
     answer_counts: Mapping[str, int] = field(default_factory=dict)
     fired: Mapping[str, Any] = field(default_factory=dict)
+    exam: Mapping[str, Any] | None = None
 
     def blocked_at(self, now: datetime) -> WorkerStatus | None:
         """Why the worker may not take tasks now, or ``None``."""

@@ -248,6 +248,8 @@ class WorkerStateRow(Base):
     n_gold: Mapped[int] = mapped_column(Integer, default=0)
     answer_counts: Mapped[dict[str, Any]]
     fired: Mapped[dict[str, Any]]
+    # Qualification exam state (shoplabel.quality.exams.ExamState.to_dict()), or NULL.
+    exam: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     updated_at: Mapped[datetime]
 
 

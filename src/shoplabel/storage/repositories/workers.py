@@ -40,6 +40,7 @@ def _to_state(r: Any) -> WorkerState:
         n_gold=r.n_gold,
         answer_counts=dict(r.answer_counts),
         fired=dict(r.fired),
+        exam=None if r.exam is None else dict(r.exam),
     )
 
 
@@ -54,6 +55,7 @@ class SqlWorkerStateRepository(Repository):
         values["status"] = state.status.value
         values["answer_counts"] = dict(state.answer_counts)
         values["fired"] = dict(state.fired)
+        values["exam"] = None if state.exam is None else dict(state.exam)
         values["updated_at"] = self._now()
         stmt = upsert(
             _T, self._s.get_bind().dialect.name, keys=("project_id", "worker_id"), update=_FIELDS
