@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -20,16 +20,11 @@ from shoplabel.web.pages import admin, assets, auth, requester, worker
 from shoplabel.web.pages.common import render
 from shoplabel.web.urls import API_PREFIX
 
-__all__ = ["PAGE_MODULES", "install_pages", "page_paths"]
+__all__ = ["PAGE_MODULES", "STATIC_URL", "install_pages"]
 
 _STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL = "/static"
 PAGE_MODULES = (auth, assets, worker, requester, admin)
-
-
-def page_paths() -> frozenset[str]:
-    """Every path the pages add outside the JSON API (route templates and the static mount)."""
-    return frozenset({r.path for m in PAGE_MODULES for r in m.router.routes} | {STATIC_URL})
 
 
 def _error_key(exc: ShoplabelError, status: int) -> str:
@@ -42,7 +37,11 @@ def install_pages(app: FastAPI) -> None:
     """Add the page routers, ``/static`` and the HTML rendering of errors on pages."""
     for module in PAGE_MODULES:
         app.include_router(module.router)
-    app.mount(STATIC_URL, StaticFiles(directory=_STATIC_DIR), name="static")
+    # Mounted on a router, not on the app: every page path then lives in an included router,
+    # next to the API's.
+    static = APIRouter()
+    static.mount(STATIC_URL, StaticFiles(directory=_STATIC_DIR), name="static")
+    app.include_router(static)
     api_handler = app.exception_handlers[ShoplabelError]
 
     async def page_error(request: Request, exc: Exception) -> Response:
@@ -52,7 +51,7 @@ def install_pages(app: FastAPI) -> None:
         if isinstance(exc, AuthenticationFailed):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         status = status_for(exc)
-        context = {"message_key": _error_key(exc, status), "code": exc.code}
+        context = {"message_key": _error_key(exc, status), "code": exc.code, "detail": exc.message}
         return render(request, "error.html", context, user=None, status_code=status)
 
     app.add_exception_handler(ShoplabelError, page_error)
