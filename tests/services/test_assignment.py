@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from shoplabel.domain.items import ItemStatus
+from shoplabel.domain.ports import ConsensusWrite
 from shoplabel.domain.scheduling import NextReason
 from shoplabel.domain.users import Role
 from shoplabel.errors import (
@@ -175,3 +176,61 @@ def test_members_only_projects_admit_members_only(db: Database) -> None:
     task = assignment.next_task(db.uow(), actor=member, project_id=project.id, rng=_rng())
     assert task is not None
     submissions.submit(db.uow(), actor=member, lease_id=task.lease_id, value="same")
+
+
+def test_uncertainty_first_serves_contested_items_before_fresh_ones(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    workers = [make_actor(db.uow(), f"w{i}", Role.WORKER) for i in range(3)]
+    project = make_project(
+        db.uow(), owner, settings={"assignment_policy": "uncertainty-first", "max_overlap": 3}
+    )
+    add_items(db.uow(), project.id, [matching_payload(i) for i in range(5)])
+    for w, value in zip(workers[:2], ["same", "different"], strict=True):
+        # Round one: both workers land on the first item and disagree about it.
+        t = assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=_rng())
+        assert t is not None
+        submissions.submit(db.uow(), actor=w, lease_id=t.lease_id, value=value)
+        first = t.item_id
+    with db.uow().reading() as uow:
+        assert uow.items.get(first).priority > 0
+    t = assignment.next_task(db.uow(), actor=workers[2], project_id=project.id, rng=_rng())
+    assert t is not None
+    assert (t.item_id, t.reason) == (first, NextReason.UNCERTAINTY_FIRST)
+
+
+def test_ability_matched_gives_new_workers_easy_items(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    newcomer = make_actor(db.uow(), "w0", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"assignment_policy": "ability-matched"})
+    add_items(db.uow(), project.id, [matching_payload(i) for i in range(3)])
+    with db.uow() as uow:
+        hard, fresh, easy = [
+            it.id for it in uow.items.page(project.id, after_id=0, limit=3, status=None)
+        ]
+        uow.consensus.upsert_many(
+            project.id,
+            [
+                ConsensusWrite(
+                    item_id=hard,
+                    value="same",
+                    confidence=0.5,
+                    probas={"same": 0.5, "different": 0.5},
+                    method="t",
+                    n_labels=2,
+                ),
+                ConsensusWrite(
+                    item_id=easy,
+                    value="same",
+                    confidence=0.99,
+                    probas={"same": 0.99, "different": 0.01},
+                    method="t",
+                    n_labels=1,
+                ),
+            ],
+            now=uow.now(),
+        )
+        uow.commit()
+    t = assignment.next_task(db.uow(), actor=newcomer, project_id=project.id, rng=_rng())
+    assert t is not None
+    assert (t.item_id, t.reason) == (easy, NextReason.ABILITY_MATCHED)
+    del fresh

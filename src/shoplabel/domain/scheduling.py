@@ -32,6 +32,8 @@ class NextReason(StrEnum):
     GOLD = "gold"
     ROUND_ROBIN = "round_robin"
     RANDOM = "random"
+    UNCERTAINTY_FIRST = "uncertainty_first"
+    ABILITY_MATCHED = "ability_matched"
 
 
 class CandidateOrder(StrEnum):
@@ -49,6 +51,10 @@ class PolicySpec:
     order: CandidateOrder
     reason: NextReason
     description: str
+    #: The service re-ranks the candidates by worker skill vs. item difficulty.
+    ability_rerank: bool = False
+    #: Submits keep each item's ``priority`` at its uncertainty-first score.
+    scores_priority: bool = False
 
     def pick(self, candidates: list[ItemId]) -> list[ItemId]:
         """Return the candidates in the order they should be tried."""
@@ -68,6 +74,22 @@ POLICIES: Final[Mapping[str, PolicySpec]] = MappingProxyType(
             CandidateOrder.RANDOM_START,
             NextReason.RANDOM,
             "Items from a uniformly random point of the queue: spreads workers over the data.",
+        ),
+        "uncertainty-first": PolicySpec(
+            "uncertainty-first",
+            CandidateOrder.QUEUE,
+            NextReason.UNCERTAINTY_FIRST,
+            "Contested items in progress first, then items one label from closing, then new "
+            "ones: every submit re-scores its item's priority from the posterior.",
+            scores_priority=True,
+        ),
+        "ability-matched": PolicySpec(
+            "ability-matched",
+            CandidateOrder.QUEUE,
+            NextReason.ABILITY_MATCHED,
+            "Among the next items in the queue, hard ones (uncertain posterior) to workers with "
+            "a high proven skill, easy ones to new workers.",
+            ability_rerank=True,
         ),
     }
 )

@@ -25,6 +25,12 @@ from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
 from shoplabel.domain.users import Actor
 from shoplabel.domain.workers import WorkerState
 from shoplabel.errors import ItemNotFound, LeaseExpired, LeaseNotHeld, LeaseSettled
+from shoplabel.quality import (
+    BetaAccuracy,
+    ability_match_scores,
+    item_difficulty,
+    rank_candidates,
+)
 from shoplabel.services import worker_quality
 
 __all__ = [
@@ -144,10 +150,35 @@ def _claim(
         )
         if not found:
             return None
+        if policy.ability_rerank:
+            found = _by_ability(uow, project, actor, found)
         for item_id in policy.pick(found):
             if uow.items.claim(item_id, max_overlap=max_overlap):
                 return _lease(uow, actor, project, item_id, now), policy.reason
     return None
+
+
+def _by_ability(
+    uow: UnitOfWork, project: Project, actor: Actor, found: list[ItemId]
+) -> list[ItemId]:
+    """Candidates re-ranked so item difficulty matches the worker's proven skill.
+
+    Difficulty is the normalised entropy of the item's current posterior (0.5 for items with
+    no label yet); skill is the lower 90% credible bound of the worker's gold accuracy, so a
+    new worker starts on easy items.
+    """
+    n_classes = max(len(project.schema.label_values), 2)
+    consensus = uow.consensus.get_many(found)
+    difficulty = [
+        float(item_difficulty(np.array([list(c.probas.values())]))[0])
+        if (c := consensus.get(i)) is not None and c.probas
+        else 0.5
+        for i in found
+    ]
+    state = uow.workers.get(project.id, actor.user_id)
+    skill = BetaAccuracy.from_counts(state.gold_credit, state.n_gold - state.gold_credit)
+    scores = ability_match_scores(difficulty, worker_skill=skill.lower(0.9), chance=1.0 / n_classes)
+    return [found[int(k)] for k in rank_candidates(scores)]
 
 
 def _lease(

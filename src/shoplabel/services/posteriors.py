@@ -20,7 +20,9 @@ from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import Item
 from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
 from shoplabel.domain.projects import Project
+from shoplabel.domain.scheduling import get_policy
 from shoplabel.inference import AggregationResult, WorkerModel, item_posterior
+from shoplabel.quality import uncertainty_first_scores
 
 __all__ = ["PRIOR_SKILL", "model_from_json", "model_to_json", "online_confidence", "store_model"]
 
@@ -113,6 +115,14 @@ def online_confidence(uow: UnitOfWork, project: Project, item: Item) -> float | 
     )
     best = int(posterior.argmax())
     confidence = float(posterior[best])
+    if get_policy(project.settings.assignment_policy).scores_priority:
+        score = uncertainty_first_scores(
+            posterior[None, :],
+            [len(labels)],
+            max_overlap=project.settings.max_overlap,
+            target_confidence=project.settings.target_confidence,
+        )
+        uow.items.set_priority(item.id, float(score[0]))
     uow.consensus.upsert_many(
         project.id,
         [

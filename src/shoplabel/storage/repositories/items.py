@@ -39,6 +39,9 @@ _ADD_LABEL = (
     .values(n_labels=_T.c.n_labels + 1, n_reserved=_T.c.n_reserved + bindparam("b_slot"))
     .returning(_T.c.n_labels, _T.c.status)
 )
+_SET_PRIORITY = (
+    update(_T).where(_T.c.id == bindparam("b_id")).values(priority=bindparam("b_priority"))
+)
 _SET_STATUS = update(_T).where(_T.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
 
 
@@ -207,6 +210,9 @@ class SqlItemRepository(Repository):
         )
         self._s.execute(stmt, [{"b_id": i} for i in ids])
         return before
+
+    def set_priority(self, item_id: ItemId, priority: float) -> None:
+        self._s.execute(_SET_PRIORITY, {"b_id": item_id, "b_priority": priority})
 
     def set_status(self, item_id: ItemId, status: ItemStatus) -> None:
         self._s.execute(_SET_STATUS, {"b_id": item_id, "b_status": status.value})
