@@ -321,3 +321,38 @@ def test_chinese_pages_and_admin(page: Any, live_server: LiveServer, shots: Path
     page.wait_for_url(re.compile(r"/admin/users$"))
     status = page.locator(f"tr[data-user={target.username}] td").nth(2).inner_text()
     assert status == MESSAGES["zh-CN"]["status.suspended"]
+
+
+def test_ordinal_and_multi_label_by_keyboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    relevance = project(live_server, owner, "query_product_relevance")
+    tags = {"kind": "multi_label", "labels": ["gift", "eco", "sale"], "min_selected": 1}
+    multi = project(live_server, owner, "custom", tags)
+    product = {
+        "title": "华为 MatePad 11 平板电脑",
+        "price": "¥2299",
+        "attributes": {"存储": "128G"},
+    }
+    add_items(live_server.platform.uow(), relevance, [{"query": "平板电脑", "product": product}])
+    add_items(live_server.platform.uow(), multi, [{"title": "Bamboo toothbrush, 4 pack"}])
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{relevance}/annotate")
+    wait_next_item(page, None)
+    assert page.locator(".query").inner_text().endswith("平板电脑")
+    check_layout(page, shots, "annotate-ordinal")
+    page.keyboard.press("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done", state="visible")
+    page.goto(f"/projects/{multi}/annotate")
+    wait_next_item(page, None)
+    page.keyboard.press("Enter")  # nothing selected yet: refused with a message, not sent
+    assert page.locator("#status.error").is_visible()
+    for key in ("1", "3", "2", "2"):  # 2 toggled on and off again
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done", state="visible")
+    assert labels_of(live_server, owner, relevance) == ["exact"]
+    assert labels_of(live_server, owner, multi) == [["gift", "sale"]]

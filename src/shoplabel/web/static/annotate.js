@@ -299,7 +299,8 @@
   function submit() {
     if (!state.task || state.busy) { return; }
     var v = value();
-    if (v === null || v === undefined || (Array.isArray(v) && cfg.kind === "multi_label" && v.length < cfg.min_selected)) {
+    var tooFew = cfg.kind === "multi_label" && v.length < cfg.min_selected;
+    if (v === null || v === undefined || tooFew) {
       say(msg["annotate.choose"], true); return;
     }
     state.busy = true;
