@@ -56,11 +56,14 @@ class ProjectSettings:
     gold_rate: float = 0.05
     gold_min_every: int = 20
     quality_rules: Mapping[str, Any] | None = None
+    exam: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
         if self.quality_rules is not None:
             out["quality_rules"] = dict(self.quality_rules)
+        if self.exam is not None:
+            out["exam"] = dict(self.exam)
         return out
 
 
@@ -94,6 +97,10 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             f"setting 'gold_rate' must be in [0, 0.5], got {gr!r}", details={"field": "gold_rate"}
         )
     _int_in("gold_min_every", s.gold_min_every, 0, 10_000)
+    if s.exam is not None and not isinstance(s.exam, Mapping):
+        raise InvalidSettings(
+            "setting 'exam' must be a JSON object or null", details={"field": "exam"}
+        )
     if s.quality_rules is not None and not isinstance(s.quality_rules, Mapping):
         raise InvalidSettings(
             "setting 'quality_rules' must be a JSON object or null",

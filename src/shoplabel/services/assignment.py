@@ -41,6 +41,7 @@ __all__ = [
     "require_labeller",
     "skip",
     "task_view",
+    "visible_fields",
 ]
 
 _SWEEP_LIMIT = 200
@@ -84,13 +85,19 @@ def _visible(payload: Mapping[str, Any], display_fields: tuple[str, ...]) -> dic
     return out
 
 
-def task_view(project: Project, item: Item, lease: Lease, reason: NextReason) -> Task:
+def visible_fields(project: Project, item: Item) -> dict[str, Any]:
+    """What a worker may see of an item: its display fields (plus the span field), no gold."""
     data = _visible(item.payload, project.display_fields)
     span_field = project.schema.field
     if span_field and field_text(data, span_field) is None:
         text = field_text(item.payload, span_field)
         if text is not None:
             data = {**data, **_visible(item.payload, (span_field,))}
+    return data
+
+
+def task_view(project: Project, item: Item, lease: Lease, reason: NextReason) -> Task:
+    data = visible_fields(project, item)
     return Task(
         lease_id=lease.id,
         project_id=project.id,
@@ -222,6 +229,7 @@ def next_task(
         project = _require_labeller(uow, actor, project_id)
         now = uow.now()
         state = worker_quality.require_active(uow, project, actor.user_id, now)
+        worker_quality.require_exam_passed(project, state, now)
         _sweep(uow, project, now)
         chosen = _choose(uow, actor, project, state, rng=rng, now=now, only=only)
         task = None

@@ -39,6 +39,7 @@ __all__ = [
 def _validate_names(settings: ProjectSettings) -> ProjectSettings:
     get_policy(settings.assignment_policy)
     worker_quality.ruleset(settings)
+    worker_quality.exam_policy(settings)
     if settings.aggregation_method == "default":
         return settings
     if settings.aggregation_method not in AGGREGATORS:

@@ -31,17 +31,22 @@ from shoplabel.quality import (
     Action,
     ActionKind,
     BetaAccuracy,
+    ExamPolicy,
+    ExamState,
     GoldPolicy,
     RuleSet,
     WorkerStats,
     evaluate,
     merge_actions,
     ordinal_credit,
+    require_qualified,
     should_serve_gold,
 )
-from shoplabel.quality.errors import InvalidRule
+from shoplabel.quality.errors import InvalidExamPolicy, InvalidRule
 
 __all__ = [
+    "exam_policy",
+    "exam_state",
     "honeypots_on",
     "is_control",
     "record_label",
@@ -49,6 +54,7 @@ __all__ = [
     "record_task",
     "reject_labels",
     "require_active",
+    "require_exam_passed",
     "ruleset",
     "wants_gold",
 ]
@@ -219,3 +225,44 @@ def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:
         n_open=len(reopened),
     )
     return len(item_ids)
+
+
+_POLICY_KEYS = {
+    "questions": "n_questions",
+    "pass_mark": "pass_mark",
+    "max_attempts": "max_attempts",
+    "cooldown_hours": "cooldown_hours",
+    "training": "training",
+}
+
+
+def exam_policy(settings: ProjectSettings) -> ExamPolicy | None:
+    """The project's exam policy, or ``None`` when it has no exam.
+
+    Raises:
+        InvalidSettings: the ``exam`` setting is malformed.
+    """
+    raw = settings.exam
+    if raw is None:
+        return None
+    unknown = sorted(set(raw) - set(_POLICY_KEYS))
+    if unknown:
+        raise InvalidSettings(
+            f"exam: unknown keys {unknown}; known: {sorted(_POLICY_KEYS)}",
+            details={"field": "exam"},
+        )
+    try:
+        return ExamPolicy(**{_POLICY_KEYS[k]: v for k, v in raw.items()})
+    except (InvalidExamPolicy, TypeError) as e:
+        raise InvalidSettings(f"exam: {e}", details={"field": "exam"}) from None
+
+
+def exam_state(worker: WorkerState) -> ExamState:
+    return ExamState.from_dict(worker.exam) if worker.exam else ExamState()
+
+
+def require_exam_passed(project: Project, worker: WorkerState, now: datetime) -> None:
+    """Refuse tasks until the worker passed the project's exam (``exam_required`` & co.)."""
+    policy = exam_policy(project.settings)
+    if policy is not None:
+        require_qualified(exam_state(worker), now, policy=policy)
