@@ -5,7 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: help install demo demo-headless test check lint format pytest bench train-extra clean
+.PHONY: help install demo demo-headless test check lint format pytest bench train-extra clean \
+	browser-deps
 
 help:
 	@echo "make demo    set up .venv and run the demo (seeds real data, serves on :8000)"
@@ -34,7 +35,15 @@ check: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser); CJK fonts so that
+# Chinese pages do not render as empty boxes.
+browser-deps:
+	@test -x /usr/bin/chromium && dpkg -s fonts-noto-cjk >/dev/null 2>&1 || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk)
+
+pytest: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test: check pytest

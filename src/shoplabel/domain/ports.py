@@ -19,6 +19,7 @@ from shoplabel.domain.items import Item, ItemStatus, NewItem
 from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.domain.projects import Project, ProjectSettings
+from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
 from shoplabel.domain.scheduling import CandidateOrder
 from shoplabel.domain.users import ApiToken, Role, User, UserStatus
 from shoplabel.domain.workers import QualityEvent, WorkerState
@@ -27,12 +28,15 @@ __all__ = [
     "AnnotationRepository",
     "ConsensusRepository",
     "ConsensusWrite",
+    "DashboardRepository",
     "ItemRepository",
     "JobRepository",
     "LabelRow",
     "LeaseRepository",
     "NewProject",
     "ProjectRepository",
+    "QualityRepository",
+    "ReviewRepository",
     "TokenRepository",
     "UnitOfWork",
     "UserRepository",
@@ -233,6 +237,53 @@ class WorkerStateRepository(Protocol):
     ) -> list[QualityEvent]: ...
 
 
+class DashboardRepository(Protocol):
+    def consensus_label_counts(self, project_id: ProjectId) -> list[tuple[str, int]]: ...
+    def consensus_confidence_bins(self, project_id: ProjectId, *, n_bins: int) -> list[int]: ...
+    def worker_label_counts(
+        self, worker_id: UserId, project_ids: Sequence[ProjectId]
+    ) -> dict[ProjectId, int]: ...
+
+
+class ReviewRepository(Protocol):
+    def queue(
+        self, project_id: ProjectId, *, after_id: int, limit: int, stage: int | None
+    ) -> list[tuple[Item, int]]: ...
+    def stage_of(self, item_id: ItemId) -> int: ...
+    def advance(
+        self, item_id: ItemId, *, from_stage: int, to_stage: int, status: ItemStatus
+    ) -> bool: ...
+    def add(  # noqa: PLR0913 - one keyword per column of the decision
+        self,
+        project_id: ProjectId,
+        item_id: ItemId,
+        *,
+        reviewer_id: UserId,
+        stage: int,
+        decision: ReviewDecision,
+        value: Any,
+        reason: str,
+    ) -> ReviewRecord: ...
+    def list_for_items(self, item_ids: Sequence[ItemId]) -> dict[ItemId, list[ReviewRecord]]: ...
+    def reject_labels(self, item_id: ItemId) -> int: ...
+    def add_evidence(self, project_id: ProjectId, agreed: Mapping[UserId, bool]) -> None: ...
+    def stats(
+        self, project_id: ProjectId, worker_ids: Sequence[UserId] | None
+    ) -> dict[UserId, tuple[int, int]]: ...
+
+
+class QualityRepository(Protocol):
+    def labels(
+        self, project_id: ProjectId, *, windows: Sequence[tuple[int, int]] | None
+    ) -> Iterator[tuple[ItemId, UserId, Any, int | None]]: ...
+    def consensus_agreement(
+        self, project_id: ProjectId, worker_ids: Sequence[UserId] | None
+    ) -> dict[UserId, tuple[int, int]]: ...
+    def labels_per_item(self, project_id: ProjectId) -> list[tuple[int, int]]: ...
+    def done_confidence(self, project_id: ProjectId) -> list[tuple[int, int, float]]: ...
+    def review_resolved(self, project_id: ProjectId) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -258,6 +309,12 @@ class UnitOfWork(Protocol):
     def worker_models(self) -> WorkerModelRepository: ...
     @property
     def workers(self) -> WorkerStateRepository: ...
+    @property
+    def reviews(self) -> ReviewRepository: ...
+    @property
+    def quality(self) -> QualityRepository: ...
+    @property
+    def dashboards(self) -> DashboardRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

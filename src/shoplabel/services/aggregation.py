@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from shoplabel.domain.ids import ItemId, ProjectId
+from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
@@ -22,6 +22,7 @@ from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput
 from shoplabel.inference import AggregationResult, AnnotationMatrix, make_aggregator
 from shoplabel.inference.registry import DEFAULT_METHOD
+from shoplabel.services import worker_quality
 from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
 
@@ -73,6 +74,14 @@ def _accuracy(result: AggregationResult, gold: dict[ItemId, Any]) -> tuple[int, 
     pred = result.as_dict()
     hits = [pred[str(i)] == str(g) for i, g in gold.items() if str(i) in pred]
     return len(hits), (float(np.mean(hits)) if hits else None)
+
+
+def _agreement(m: AnnotationMatrix, result: AggregationResult) -> dict[UserId, tuple[int, float]]:
+    """Per worker: labels aggregated, and how many equal their item's consensus."""
+    agree = (m.label_idx == result.label_idx[m.task_idx]).astype(np.float64)
+    n = np.bincount(m.worker_idx, minlength=m.n_workers)
+    k = np.bincount(m.worker_idx, weights=agree, minlength=m.n_workers)
+    return {UserId(int(w)): (int(n[i]), float(k[i])) for i, w in enumerate(m.worker_ids)}
 
 
 def _read(
@@ -131,6 +140,7 @@ def aggregate(
             uow.commit()
     with uows() as uow:
         store_model(uow, project_id, result)
+        worker_quality.judge_agreement(uow, uow.projects.get(project_id), _agreement(m, result))
         uow.commit()
     n_gold, acc = _accuracy(result, gold)
     return AggregationSummary(

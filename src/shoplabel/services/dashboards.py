@@ -6,11 +6,9 @@ queries on one project, so a dashboard costs the same for 1k and 1M items.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from shoplabel.domain.ids import ProjectId, UserId
+from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.permissions import can_create_project, can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
@@ -19,8 +17,6 @@ from shoplabel.services.projects import list_projects, visible_project
 
 __all__ = [
     "CONFIDENCE_BINS",
-    "DashboardRepository",
-    "DashboardUnitOfWork",
     "HomeProject",
     "ProjectDashboard",
     "managed_project",
@@ -30,21 +26,6 @@ __all__ = [
 ]
 
 CONFIDENCE_BINS = 10
-
-
-class DashboardRepository(Protocol):
-    def consensus_label_counts(self, project_id: ProjectId) -> list[tuple[str, int]]: ...
-    def consensus_confidence_bins(self, project_id: ProjectId, *, n_bins: int) -> list[int]: ...
-    def worker_label_counts(
-        self, worker_id: UserId, project_ids: Sequence[ProjectId]
-    ) -> dict[ProjectId, int]: ...
-
-
-class DashboardUnitOfWork(UnitOfWork, Protocol):
-    """A unit of work that also offers the read-only dashboard queries."""
-
-    @property
-    def dashboards(self) -> DashboardRepository: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +45,7 @@ class ProjectDashboard:
     confidence_bins: tuple[int, ...]
 
 
-def worker_home(uow: DashboardUnitOfWork, *, actor: Actor, limit: int = 100) -> list[HomeProject]:
+def worker_home(uow: UnitOfWork, *, actor: Actor, limit: int = 100) -> list[HomeProject]:
     """The projects ``actor`` may see (as :func:`list_projects`) with their own label counts."""
     visible = list_projects(uow, actor=actor, offset=0, limit=limit)
     with uow.reading():
@@ -72,9 +53,7 @@ def worker_home(uow: DashboardUnitOfWork, *, actor: Actor, limit: int = 100) -> 
     return [HomeProject(project=p, my_labels=counts.get(p.id, 0)) for p in visible]
 
 
-def project_dashboard(
-    uow: DashboardUnitOfWork, *, actor: Actor, project_id: ProjectId
-) -> ProjectDashboard:
+def project_dashboard(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId) -> ProjectDashboard:
     """Counters and consensus aggregates of a project: its managers only.
 
     Raises:

@@ -12,6 +12,7 @@ go back to the queue.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,6 +50,7 @@ __all__ = [
     "exam_state",
     "honeypots_on",
     "is_control",
+    "judge_agreement",
     "record_label",
     "record_skip",
     "record_task",
@@ -178,16 +180,46 @@ def _count(state: WorkerState, project: Project, item: Item, a: Annotation) -> W
 def record_label(uow: UnitOfWork, project: Project, item: Item, annotation: Annotation) -> None:
     """Count a label on the worker, score it if it was gold, and apply the rules."""
     state = _count(uow.workers.get(project.id, annotation.worker_id), project, item, annotation)
+    uow.workers.save(_judge(uow, project, state, _stats(state)))
+
+
+def judge_agreement(
+    uow: UnitOfWork, project: Project, agreement: Mapping[UserId, tuple[int, float]]
+) -> int:
+    """Evaluate the rules with each worker's agreement with the latest consensus.
+
+    Called after an aggregation run (agreement means something only against a fitted model);
+    ``agreement`` maps worker -> (labels on aggregated items, labels equal to the consensus).
+    Returns how many workers' standing changed.
+    """
+    changed = 0
+    for worker_id, (n, agreed) in agreement.items():
+        state = uow.workers.get(project.id, worker_id)
+        if state.status is WorkerStatus.BANNED or n == 0:
+            continue
+        stats = replace(_stats(state), consensus_agreement=agreed / n, n_consensus=n)
+        judged = _judge(uow, project, state, stats)
+        if judged != state:
+            uow.workers.save(judged)
+            changed += 1
+    return changed
+
+
+def _judge(
+    uow: UnitOfWork, project: Project, state: WorkerState, stats: WorkerStats
+) -> WorkerState:
+    """Record every rule that fires (once per REFIRE_EVERY labels) and apply the merged
+    actions; return the new state (the caller saves it)."""
     fired = dict(state.fired)
     actions: list[Action] = []
-    for d in evaluate(ruleset(project.settings), _stats(state)):
+    for d in evaluate(ruleset(project.settings), stats):
         last = state.fired.get(d.rule)
         if isinstance(last, int) and state.n_labels - last < REFIRE_EVERY:
             continue
         fired[d.rule] = state.n_labels
         uow.workers.add_event(
             project.id,
-            annotation.worker_id,
+            state.worker_id,
             rule=d.rule,
             actions=[a.to_dict() for a in d.actions],
             reason=d.reason,
@@ -204,8 +236,8 @@ def record_label(uow: UnitOfWork, project: Project, item: Item, annotation: Anno
                 state, status=WorkerStatus.SUSPENDED, suspended_until=now + timedelta(hours=hours)
             )
         elif action.kind is ActionKind.REJECT_LABELS:
-            reject_labels(uow, project, annotation.worker_id)
-    uow.workers.save(state)
+            reject_labels(uow, project, state.worker_id)
+    return state
 
 
 def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:

@@ -17,10 +17,13 @@ from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
 )
+from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
 from shoplabel.storage.repositories.items import SqlItemRepository
 from shoplabel.storage.repositories.jobs import SqlJobRepository
 from shoplabel.storage.repositories.leases import SqlLeaseRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
+from shoplabel.storage.repositories.quality import SqlQualityRepository
+from shoplabel.storage.repositories.reviews import SqlReviewRepository
 from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
 from shoplabel.storage.repositories.worker_models import SqlWorkerModelRepository
 from shoplabel.storage.repositories.workers import SqlWorkerStateRepository
@@ -50,6 +53,9 @@ class SqlUnitOfWork:
     jobs: SqlJobRepository
     worker_models: SqlWorkerModelRepository
     workers: SqlWorkerStateRepository
+    reviews: SqlReviewRepository
+    quality: SqlQualityRepository
+    dashboards: SqlDashboardRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -81,6 +87,9 @@ class SqlUnitOfWork:
         self.jobs = SqlJobRepository(s, self._clock)
         self.worker_models = SqlWorkerModelRepository(s, self._clock)
         self.workers = SqlWorkerStateRepository(s, self._clock)
+        self.reviews = SqlReviewRepository(s, self._clock)
+        self.quality = SqlQualityRepository(s, self._clock)
+        self.dashboards = SqlDashboardRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

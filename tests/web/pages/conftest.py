@@ -16,32 +16,10 @@ from fastapi.testclient import TestClient
 
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
-from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
-from shoplabel.storage.uow import SqlUnitOfWork
 from shoplabel.web.app import create_app
 from tests.factories import PASSWORD
 
-#: Set by name: once storage/uow.py declares the attribute, this shim switches itself off.
-_ATTR = "dashboards"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
-
-
-def _wire_dashboards(mp: pytest.MonkeyPatch) -> None:
-    """Until storage/uow.py exposes ``dashboards`` itself, add it on every unit of work."""
-    original = SqlUnitOfWork._open
-
-    def _open(self: SqlUnitOfWork, bind: object) -> None:
-        original(self, bind)  # type: ignore[arg-type]  # the Engine passed through unchanged
-        assert self._session is not None
-        setattr(self, _ATTR, SqlDashboardRepository(self._session, self._clock))
-
-    mp.setattr(SqlUnitOfWork, "_open", _open)
-
-
-@pytest.fixture(autouse=True)
-def dashboards_wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    if _ATTR not in SqlUnitOfWork.__annotations__:
-        _wire_dashboards(monkeypatch)
 
 
 def form_csrf(html: str) -> str:
@@ -108,13 +86,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         data_dir=data_dir, run_jobs=True, job_poll_seconds=0.1, secret_key="browser-test-secret"
     )
     platform = build(settings)
-    with pytest.MonkeyPatch.context() as mp:
-        if _ATTR not in SqlUnitOfWork.__annotations__:
-            _wire_dashboards(mp)
-        server = LiveServer(platform)
-        server.start()
-        try:
-            yield server
-        finally:
-            server.stop()
-            platform.dispose()
+    server = LiveServer(platform)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        platform.dispose()

@@ -26,7 +26,6 @@ from shoplabel.web.api import imports as import_api
 from shoplabel.web.deps import PlatformDep, UowDep
 from shoplabel.web.pages.assets import PLOTLY_URL
 from shoplabel.web.pages.common import CSRF_FIELD, PageUserDep, check_csrf, render
-from shoplabel.web.pages.worker import DashboardUowDep
 from shoplabel.web.urls import job_rejects_url
 
 __all__ = ["ProjectForm", "ProjectFormIn", "router"]
@@ -229,7 +228,7 @@ def aggregate_submit(
 
 @router.get("/projects/{project_id}/dashboard", response_class=HTMLResponse)
 def dashboard_page(
-    project_id: ProjectId, request: Request, user: PageUserDep, uow: DashboardUowDep
+    project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
 ) -> HTMLResponse:
     view = dashboards.project_dashboard(uow, actor=user.actor, project_id=project_id)
     c = view.project.counters

@@ -6,32 +6,22 @@ skips there (same services, same checks) and draws each item without reloading t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.projects import Project
 from shoplabel.services import dashboards, projects
-from shoplabel.services.dashboards import DashboardUnitOfWork
-from shoplabel.web.deps import PlatformDep, UowDep
+from shoplabel.web.deps import UowDep
 from shoplabel.web.pages.common import PageUserDep, render
 from shoplabel.web.security import CSRF_HEADER
 from shoplabel.web.urls import API_PREFIX
 
-__all__ = ["DashboardUowDep", "annotate_config", "router"]
+__all__ = ["annotate_config", "router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def get_dashboard_uow(platform: PlatformDep) -> DashboardUnitOfWork:
-    # SqlUnitOfWork offers ``dashboards`` (storage/repositories/dashboards.py); the base port
-    # does not declare it, so the page asks for the wider protocol explicitly.
-    return cast(DashboardUnitOfWork, platform.uow())
-
-
-DashboardUowDep = Annotated[DashboardUnitOfWork, Depends(get_dashboard_uow)]
 
 
 def annotate_config(project: Project) -> dict[str, Any]:
@@ -53,7 +43,7 @@ def annotate_config(project: Project) -> dict[str, Any]:
 
 
 @router.get("/home", response_class=HTMLResponse)
-def worker_home(request: Request, user: PageUserDep, uow: DashboardUowDep) -> HTMLResponse:
+def worker_home(request: Request, user: PageUserDep, uow: UowDep) -> HTMLResponse:
     rows = dashboards.worker_home(uow, actor=user.actor)
     return render(request, "worker/home.html", {"rows": rows}, user=user)
 
