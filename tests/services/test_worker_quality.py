@@ -10,7 +10,7 @@ from shoplabel.domain.scheduling import NextReason
 from shoplabel.domain.users import Actor, Role
 from shoplabel.domain.workers import WorkerStatus
 from shoplabel.errors import InvalidSettings, WorkerBanned
-from shoplabel.services import assignment, projects, submissions
+from shoplabel.services import aggregation, assignment, projects, submissions
 from tests.conftest import Database
 from tests.factories import add_items, make_actor, make_project, matching_payload
 
@@ -114,3 +114,43 @@ def test_contradictory_rules_are_refused(db: Database) -> None:
     }
     with pytest.raises(InvalidSettings):
         make_project(db.uow(), owner, settings={"quality_rules": rules})
+
+
+def test_aggregation_bans_workers_who_disagree_with_the_consensus(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    good = [make_actor(db.uow(), f"good{i}", Role.WORKER) for i in range(3)]
+    spammer = make_actor(db.uow(), "spam", Role.WORKER)
+    project = make_project(db.uow(), owner, settings={"max_overlap": 4})
+    add_items(db.uow(), project.id, [matching_payload(i) for i in range(40)])
+    rng = np.random.default_rng(5)
+    with db.uow().reading() as uow:
+        ids = [it.id for it in uow.items.page(project.id, after_id=0, limit=40, status=None)]
+    truth = {i: ("same" if k % 3 == 0 else "different") for k, i in enumerate(ids)}
+    for worker in (*good, spammer):
+        while (
+            t := assignment.next_task(db.uow(), actor=worker, project_id=project.id, rng=rng)
+        ) is not None:
+            value = (
+                ("same" if t.item_id % 2 else "different")
+                if worker is spammer
+                else truth[t.item_id]
+            )
+            submissions.submit(db.uow(), actor=worker, lease_id=t.lease_id, value=value)
+    aggregation.aggregate(db.uow, actor=owner, project_id=project.id)
+    with db.uow().reading() as uow:
+        banned = uow.workers.get(project.id, spammer.user_id)
+        events = uow.workers.events(project.id, worker_id=spammer.user_id, limit=10)
+        kept = [
+            a
+            for a in uow.annotations.list_for_worker(
+                project.id, spammer.user_id, after_id=0, limit=100
+            )
+            if a.status.value == "valid"
+        ]
+        goods = [uow.workers.get(project.id, w.user_id).status for w in good]
+    assert banned.status is WorkerStatus.BANNED
+    assert any(e.rule == "very-low-agreement" for e in events)
+    assert kept == []
+    assert goods == [WorkerStatus.ACTIVE] * 3
+    p = projects.get_project(db.uow(), actor=owner, project_id=project.id)
+    assert p.counters.n_annotations == 120 and p.counters.n_open == 40
