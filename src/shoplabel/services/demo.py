@@ -1,4 +1,4 @@
-"""The demo: accounts, a project from bundled real data, and a replay of its real crowd.
+"""The demo: accounts, three projects from bundled real data, and work already done.
 
 The Abt-Buy product-matching sample (600 pairs, re-keyed so ids do not leak the gold) comes
 with the 1,800 real MTurk answers given to those pairs; they are replayed through the same
@@ -18,8 +18,17 @@ import numpy as np
 
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor, Role
-from shoplabel.services import aggregation, auth, imports, projects, replay
+from shoplabel.services import (
+    aggregation,
+    assignment,
+    auth,
+    imports,
+    projects,
+    replay,
+    submissions,
+)
 
 __all__ = ["DEMO_ACCOUNTS", "DemoSummary", "seed_demo"]
 
@@ -90,23 +99,22 @@ def _answers(
     ]
 
 
-def seed_demo(
+def _abt_buy(
     uows: Callable[[], UnitOfWork],
+    owner: Actor,
     *,
-    seed: int = 0,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> DemoSummary:
-    """Create the demo accounts and project, replay the real crowd, aggregate twice."""
-    people = _accounts(uows)
+    seed: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[ProjectId, int, int, int, tuple[aggregation.AggregationSummary, ...]]:
     spec = projects.ProjectSpec(
         name="Abt-Buy product matching (real MTurk crowd)",
         template="product_matching",
         # Every demo item has gold: it is for scoring the replay, not honeypots.
         settings={"max_overlap": 3, "lease_ttl_seconds": 900, "gold_rate": 0},
     )
-    project = projects.create_project(uows(), spec, actor=people["requester"])
+    project = projects.create_project(uows(), spec, actor=owner)
     with _bundled("abt_buy_pairs.jsonl") as pairs:
-        report = imports.import_file(uows, pairs, actor=people["requester"], project_id=project.id)
+        report = imports.import_file(uows, pairs, actor=owner, project_id=project.id)
     with _bundled("abt_buy_answers.csv") as path, path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     crowd = _crowd(uows, rows)
@@ -120,15 +128,98 @@ def seed_demo(
         progress=None if progress is None else (lambda n: progress("replay", n, len(answers))),
     )
     runs = tuple(
-        aggregation.aggregate(
-            uows, actor=people["requester"], project_id=project.id, method=m, use_gold=False
-        )
+        aggregation.aggregate(uows, actor=owner, project_id=project.id, method=m, use_gold=False)
         for m in ("majority-vote", None)
     )
+    return project.id, report.inserted, done.submitted, len(crowd), runs
+
+
+def _simulated_crowd(
+    uows: Callable[[], UnitOfWork],
+    project: Project,
+    *,
+    prefix: str,
+    truth: Callable[[ItemId], str | None],
+    n_labels: int,
+    rng: np.random.Generator,
+) -> int:
+    """Synthetic workers (accuracy 0.65-0.95, errors uniform) label through the services."""
+    done, n_workers, labels = 0, 8, project.schema.label_values
+    skills = rng.uniform(0.65, 0.95, size=n_workers)
+    actors = [
+        Actor.of(
+            auth.create_user(
+                uows(),
+                actor=None,
+                username=f"{prefix}-{k:02d}",
+                password=None,
+                role=Role.WORKER,
+                display_name=f"simulated {prefix} worker {k}",
+            )
+        )
+        for k in range(n_workers)
+    ]
+    for n in range(n_labels):
+        k = n % n_workers
+        task = assignment.next_task(uows(), actor=actors[k], project_id=project.id, rng=rng)
+        if task is None:
+            continue
+        right = truth(task.item_id)
+        value = right if right is not None and rng.random() < skills[k] else str(rng.choice(labels))
+        submissions.submit(
+            uows(),
+            actor=actors[k],
+            lease_id=task.lease_id,
+            value=value,
+            duration_ms=int(rng.integers(2500, 20000)),
+        )
+        done += 1
+    return done
+
+
+def _reviews(uows: Callable[[], UnitOfWork], owner: Actor, rng: np.random.Generator) -> int:
+    spec = projects.ProjectSpec(
+        name="中文商品评论情感 / Chinese review sentiment",
+        template="review_sentiment",
+        settings={"max_overlap": 3, "gold_rate": 0},
+    )
+    project = projects.create_project(uows(), spec, actor=owner)
+    opts = imports.ImportOptions(mapping="gold=gold_sentiment")
+    with _bundled("reviews_zh.jsonl") as path:
+        imports.import_file(uows, path, actor=owner, project_id=project.id, options=opts)
+    gold = _gold(uows, project.id)
+    n = _simulated_crowd(uows, project, prefix="zh", truth=gold.get, n_labels=900, rng=rng)
+    aggregation.aggregate(uows, actor=owner, project_id=project.id)
+    return n
+
+
+def _queries(uows: Callable[[], UnitOfWork], owner: Actor) -> None:
+    spec = projects.ProjectSpec(
+        name="WANDS search intent", template="search_intent", settings={"max_overlap": 2}
+    )
+    project = projects.create_project(uows(), spec, actor=owner)
+    with _bundled("wands_queries.jsonl") as path:
+        imports.import_file(uows, path, actor=owner, project_id=project.id)
+
+
+def _gold(uows: Callable[[], UnitOfWork], project_id: ProjectId) -> dict[ItemId, str]:
+    with uows().reading() as uow:
+        return {i: str(g) for i, g in uow.items.gold_labels(project_id).items()}
+
+
+def seed_demo(
+    uows: Callable[[], UnitOfWork],
+    *,
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DemoSummary:
+    """Demo accounts; the Abt-Buy pairs with their real MTurk crowd replayed and aggregated;
+    Chinese reviews labelled by a simulated crowd; WANDS queries waiting for you to label."""
+    people = _accounts(uows)
+    owner = people["requester"]
+    project_id, items, replayed, workers, runs = _abt_buy(uows, owner, seed=seed, progress=progress)
+    _reviews(uows, owner, np.random.default_rng(seed + 1))
+    _queries(uows, owner)
     return DemoSummary(
-        project_id=project.id,
-        items=report.inserted,
-        answers_replayed=done.submitted,
-        workers=len(crowd),
-        runs=runs,
+        project_id=project_id, items=items, answers_replayed=replayed, workers=workers, runs=runs
     )
