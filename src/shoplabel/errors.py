@@ -22,6 +22,7 @@ __all__ = [
     "InvalidSettings",
     "InvalidValue",
     "ItemNotFound",
+    "ItemNotInReview",
     "JobNotFound",
     "LabelNotInSchema",
     "LeaseExpired",
@@ -139,6 +140,12 @@ class LeaseSettled(Conflict):
     """The lease was already submitted or skipped: a second submit is refused."""
 
     code = "lease_settled"
+
+
+class ItemNotInReview(Conflict):
+    """A review decision on an item that is not waiting for review (or not at that stage)."""
+
+    code = "item_not_in_review"
 
 
 # --- 422 -------------------------------------------------------------------------------------

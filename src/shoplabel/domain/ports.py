@@ -253,7 +253,7 @@ class ReviewRepository(Protocol):
     def advance(
         self, item_id: ItemId, *, from_stage: int, to_stage: int, status: ItemStatus
     ) -> bool: ...
-    def add(  # noqa: PLR0913 - one keyword per column of the decision
+    def add(
         self,
         project_id: ProjectId,
         item_id: ItemId,

@@ -23,6 +23,7 @@ __all__ = [
 
 MAX_OVERLAP_LIMIT = 50
 MAX_LEASE_TTL = 24 * 3600
+MAX_REVIEW_STAGES = 5
 
 
 class OverlapMode(StrEnum):
@@ -57,6 +58,7 @@ class ProjectSettings:
     gold_min_every: int = 20
     quality_rules: Mapping[str, Any] | None = None
     exam: Mapping[str, Any] | None = None
+    review_stages: tuple[str, ...] = ("review",)
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -64,6 +66,7 @@ class ProjectSettings:
             out["quality_rules"] = dict(self.quality_rules)
         if self.exam is not None:
             out["exam"] = dict(self.exam)
+        out["review_stages"] = list(self.review_stages)
         return out
 
 
@@ -74,6 +77,21 @@ def _int_in(name: str, value: object, lo: int, hi: int) -> int:
             details={"field": name},
         )
     return value
+
+
+def _check_review_stages(stages: object) -> None:
+    ok = (
+        isinstance(stages, tuple)
+        and 1 <= len(stages) <= MAX_REVIEW_STAGES
+        and all(isinstance(n, str) and 1 <= len(n) <= 64 for n in stages)
+        and len(set(stages)) == len(stages)
+    )
+    if not ok:
+        raise InvalidSettings(
+            f"setting 'review_stages' must be a list of 1 to {MAX_REVIEW_STAGES} distinct stage"
+            f" names (1-64 characters each), got {stages!r}",
+            details={"field": "review_stages"},
+        )
 
 
 def _check(s: ProjectSettings) -> ProjectSettings:
@@ -106,6 +124,7 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             "setting 'quality_rules' must be a JSON object or null",
             details={"field": "quality_rules"},
         )
+    _check_review_stages(s.review_stages)
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):
             raise InvalidSettings(
@@ -145,6 +164,8 @@ def parse_settings(
         raw["overlap_mode"] = _enum("overlap_mode", OverlapMode, raw["overlap_mode"])
     if "access" in raw:
         raw["access"] = _enum("access", AccessMode, raw["access"])
+    if isinstance(raw.get("review_stages"), list):
+        raw["review_stages"] = tuple(raw["review_stages"])
     return _check(replace(base, **raw))
 
 

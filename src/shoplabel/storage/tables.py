@@ -39,8 +39,10 @@ __all__ = [
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
+    "ReviewDecisionRow",
     "UserRow",
     "WorkerModelRow",
+    "WorkerReviewStatsRow",
     "WorkerStateRow",
 ]
 
@@ -136,6 +138,8 @@ class ItemRow(Base):
     n_labels: Mapped[int] = mapped_column(Integer, default=0)
     # Labels plus active leases: the overlap quota is enforced on this counter.
     n_reserved: Mapped[int] = mapped_column(Integer, default=0)
+    # Review stage (index into the project's review_stages) while the item is in review.
+    review_stage: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
 
     __table_args__ = (
@@ -154,6 +158,14 @@ class ItemRow(Base):
             "id",
             sqlite_where=text("gold IS NOT NULL"),
             postgresql_where=text("gold IS NOT NULL"),
+        ),
+        # The review queue: items in review of a project, keyset by id.
+        Index(
+            "ix_items_review",
+            "project_id",
+            "id",
+            sqlite_where=text("status = 'review'"),
+            postgresql_where=text("status = 'review'"),
         ),
     )
 
@@ -266,6 +278,46 @@ class QualityEventRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_quality_events_project_worker", "project_id", "worker_id", "id"),)
+
+
+class ReviewDecisionRow(Base):
+    """One reviewer's decision on one item at one review stage (the review audit trail)."""
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16))
+    # The label the decision endorses (accept, correct); NULL for reject.
+    value: Mapped[Any | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        # An item's decisions in order (the latest one carries the proposal to the next stage).
+        Index("ix_review_decisions_project_item", "project_id", "item_id", "id"),
+    )
+
+
+class WorkerReviewStatsRow(Base):
+    """How often a worker's labels agreed with the label review settled on.
+
+    A table of its own, not columns of ``worker_states``: that row is rewritten whole by
+    every label (an upsert of all its columns), which would reset counters kept elsewhere.
+    """
+
+    __tablename__ = "worker_review_stats"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    n_reviewed: Mapped[int] = mapped_column(Integer, default=0)
+    n_review_agree: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
 
 
 class WorkerModelRow(Base):

@@ -13,6 +13,8 @@ from shoplabel.web.api import (
     items,
     jobs,
     projects,
+    quality,
+    review,
     tasks,
     templates,
 )
@@ -35,6 +37,8 @@ def api_router() -> APIRouter:
         tasks,
         items,
         annotations,
+        review,
+        quality,
         export,
         health,
     ):
