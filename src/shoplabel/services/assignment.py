@@ -18,9 +18,9 @@ from shoplabel.domain.annotations import Lease, LeaseState
 from shoplabel.domain.ids import ItemId, LeaseId, ProjectId
 from shoplabel.domain.items import Item
 from shoplabel.domain.labels import field_text
-from shoplabel.domain.permissions import can_annotate, can_manage_project, require
+from shoplabel.domain.permissions import can_manage_project
 from shoplabel.domain.ports import UnitOfWork
-from shoplabel.domain.projects import AccessMode, Project
+from shoplabel.domain.projects import Project
 from shoplabel.domain.scheduling import CandidateOrder, NextReason, get_policy
 from shoplabel.domain.users import Actor
 from shoplabel.domain.workers import WorkerState
@@ -32,13 +32,13 @@ from shoplabel.quality import (
     rank_candidates,
 )
 from shoplabel.services import worker_quality
+from shoplabel.services.access import require_labeller
 
 __all__ = [
     "Task",
     "check_lease",
     "next_task",
     "read_item",
-    "require_labeller",
     "skip",
     "task_view",
     "visible_fields",
@@ -113,15 +113,6 @@ def _require_labeller(uow: UnitOfWork, actor: Actor, project_id: ProjectId) -> P
     project = uow.projects.get(project_id)
     require_labeller(uow, actor, project)
     return project
-
-
-def require_labeller(uow: UnitOfWork, actor: Actor, project: Project) -> None:
-    """Refuse unless ``actor`` may label ``project`` (membership is read only when the
-    project is members-only: one query less on every request of an open project)."""
-    member = project.settings.access is AccessMode.MEMBERS and uow.projects.is_member(
-        project.id, actor.user_id
-    )
-    require(can_annotate(actor, project, is_member=member), f"label project {project.id}")
 
 
 def _sweep(uow: UnitOfWork, project: Project, now: datetime) -> None:

@@ -35,7 +35,8 @@ from shoplabel.quality import (
     start_attempt,
     status,
 )
-from shoplabel.services.assignment import require_labeller, visible_fields
+from shoplabel.services.access import require_labeller
+from shoplabel.services.assignment import visible_fields
 from shoplabel.services.worker_quality import exam_policy, exam_state
 
 __all__ = [

@@ -15,7 +15,8 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, LeaseSettled
 from shoplabel.services import worker_quality
-from shoplabel.services.assignment import check_lease, require_labeller
+from shoplabel.services.access import require_labeller
+from shoplabel.services.assignment import check_lease
 from shoplabel.services.posteriors import online_confidence
 from shoplabel.services.projects import visible_project
 

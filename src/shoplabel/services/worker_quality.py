@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from shoplabel.domain.annotations import Annotation
-from shoplabel.domain.ids import UserId
+from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.labels import SchemaKind
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project, ProjectSettings
-from shoplabel.domain.workers import FAST_MS, WorkerState, WorkerStatus
+from shoplabel.domain.users import Actor
+from shoplabel.domain.workers import FAST_MS, QualityEvent, WorkerState, WorkerStatus
 from shoplabel.errors import InvalidSettings, WorkerBanned, WorkerSuspended
 from shoplabel.quality import (
     DEFAULT_RULES,
@@ -44,13 +45,16 @@ from shoplabel.quality import (
     should_serve_gold,
 )
 from shoplabel.quality.errors import InvalidExamPolicy, InvalidRule
+from shoplabel.services.access import require_labeller
 
 __all__ = [
+    "Standing",
     "exam_policy",
     "exam_state",
     "honeypots_on",
     "is_control",
     "judge_agreement",
+    "my_standing",
     "record_label",
     "record_skip",
     "record_task",
@@ -298,3 +302,25 @@ def require_exam_passed(project: Project, worker: WorkerState, now: datetime) ->
     policy = exam_policy(project.settings)
     if policy is not None:
         require_qualified(exam_state(worker), now, policy=policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What a worker may see about themself in a project: status, statistics, and every
+    quality decision taken about them with its reason."""
+
+    state: WorkerState
+    gold_accuracy: float | None
+    events: tuple[QualityEvent, ...]
+
+
+def my_standing(
+    uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, limit: int = 50
+) -> Standing:
+    """The actor's own standing in a project they may label."""
+    with uow.reading():
+        require_labeller(uow, actor, uow.projects.get(project_id))
+        state = uow.workers.get(project_id, actor.user_id)
+        events = uow.workers.events(project_id, worker_id=actor.user_id, limit=limit)
+    accuracy = None if state.n_gold == 0 else state.gold_credit / state.n_gold
+    return Standing(state=state, gold_accuracy=accuracy, events=tuple(events))
