@@ -7,10 +7,12 @@ import pytest
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
+from shoplabel.domain.projects import parse_settings
 from shoplabel.domain.reviews import REVIEW_METHOD, ReviewDecision, ReviewOutcome
 from shoplabel.domain.users import Role
 from shoplabel.errors import (
     InvalidInput,
+    InvalidSettings,
     ItemNotInReview,
     LabelNotInSchema,
     PermissionDenied,
@@ -179,3 +181,17 @@ def test_review_refuses_workers_labellers_and_strangers(db: Database) -> None:
     with pytest.raises(PermissionDenied, match="you labelled"):
         review.decide(db.uow(), actor=lab, item_id=second, decision=ReviewDecision.ACCEPT)
     assert _counters(db, crowd.project.id) == (0, 2, 0, 6)
+
+
+@pytest.mark.parametrize("bad", [[], ["a", "a"], [""], ["a"] * 6, "review", [1]])
+def test_review_stages_setting_is_validated(bad: object) -> None:
+    with pytest.raises(InvalidSettings) as e:
+        parse_settings({"review_stages": bad})
+    assert e.value.details == {"field": "review_stages"}
+
+
+def test_review_stages_setting_round_trips() -> None:
+    s = parse_settings({"review_stages": ["review", "expert"]})
+    assert s.review_stages == ("review", "expert")
+    assert parse_settings(s.to_dict()) == s
+    assert s.to_dict()["review_stages"] == ["review", "expert"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, literal, select, update
 
 from shoplabel.domain.annotations import AnnotationStatus
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
@@ -64,8 +64,12 @@ class SqlReviewRepository(Repository):
         self, project_id: ProjectId, *, after_id: int, limit: int, stage: int | None
     ) -> list[tuple[Item, int]]:
         """Items in review after ``after_id`` by id, each with its current stage."""
+        # The status as a literal, not a bind parameter: only then can SQLite, and PostgreSQL
+        # with a generic plan, match the partial index's WHERE clause.
         stmt = select(_ITEMS).where(
-            ItemRow.project_id == project_id, ItemRow.status == _REVIEW, ItemRow.id > after_id
+            ItemRow.project_id == project_id,
+            ItemRow.status == literal(_REVIEW, literal_execute=True),
+            ItemRow.id > after_id,
         )
         if stage is not None:
             stmt = stmt.where(ItemRow.review_stage == stage)
