@@ -13,7 +13,14 @@ from typing import Any
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.projects import OverlapMode, ProjectSettings
 
-__all__ = ["Item", "ItemStatus", "NewItem", "content_hash", "status_after_label"]
+__all__ = [
+    "Item",
+    "ItemStatus",
+    "NewItem",
+    "canonical_json",
+    "content_hash",
+    "status_after_label",
+]
 
 
 class ItemStatus(StrEnum):
@@ -49,10 +56,15 @@ class Item:
     created_at: datetime
 
 
-def content_hash(payload: Mapping[str, Any]) -> str:
-    """SHA-256 of the payload's canonical JSON (sorted keys, no spaces, UTF-8)."""
-    canon = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+def canonical_json(payload: Mapping[str, Any]) -> bytes:
+    """The payload as canonical JSON (sorted keys, no spaces), UTF-8."""
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def content_hash(payload: Mapping[str, Any], *, canonical: bytes | None = None) -> str:
+    """SHA-256 of the payload's canonical JSON (pass ``canonical`` if already computed)."""
+    return hashlib.sha256(canonical or canonical_json(payload)).hexdigest()
 
 
 def status_after_label(

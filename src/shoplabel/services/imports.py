@@ -23,7 +23,7 @@ from shoplabel.dataprep.readers import RecordBatch, iter_record_batches
 from shoplabel.dataprep.rows import Record, RowError
 from shoplabel.dataprep.writers import ROW_ERROR_COLUMNS, RecordWriter, open_writer
 from shoplabel.domain.ids import ProjectId
-from shoplabel.domain.items import NewItem, content_hash
+from shoplabel.domain.items import NewItem, canonical_json, content_hash
 from shoplabel.domain.labels import LabelSchema, SchemaKind, field_text, validate_value
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
@@ -180,8 +180,10 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
         )
     if not payload:
         raise _RowProblem(None, "empty_row", "the row has no data fields")
-    digest = content_hash(payload)
-    size = len(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    # One serialisation serves both the content hash and the size limit (hot per-row path).
+    canonical = canonical_json(payload)
+    digest = content_hash(payload, canonical=canonical)
+    size = len(canonical)
     if size > MAX_PAYLOAD_BYTES:
         raise _RowProblem(
             None,
@@ -261,9 +263,8 @@ def _store(uow: UnitOfWork, project_id: ProjectId, items: list[NewItem]) -> tupl
     for it in items:
         unique.setdefault(it.external_id, it)
     with uow:
-        existing = uow.items.existing_external_ids(project_id, list(unique))
-        fresh = [it for key, it in unique.items() if key not in existing]
-        inserted = uow.items.add_many(project_id, fresh)
+        # INSERT ... ON CONFLICT DO NOTHING skips stored external ids; no pre-query needed.
+        inserted = uow.items.add_many(project_id, list(unique.values()))
         uow.projects.add_counters(project_id, n_items=inserted, n_open=inserted)
         uow.commit()
     return inserted, len(items) - inserted
