@@ -3,13 +3,15 @@ project counters, two stages, permissions and decisions on items not in review."
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.projects import parse_settings
 from shoplabel.domain.reviews import REVIEW_METHOD, ReviewDecision, ReviewOutcome
-from shoplabel.domain.users import Role
+from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import (
     InvalidInput,
     InvalidSettings,
@@ -195,3 +197,34 @@ def test_review_stages_setting_round_trips() -> None:
     assert s.review_stages == ("review", "expert")
     assert parse_settings(s.to_dict()) == s
     assert s.to_dict()["review_stages"] == ["review", "expert"]
+
+
+def test_review_concurrent_decisions_apply_once(db: Database) -> None:
+    crowd = build(db.uow, n_items=1)
+    item = split(db.uow, crowd)
+    second = make_actor(db.uow(), "rev2", Role.REVIEWER)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(actor: Actor, decision: ReviewDecision) -> None:
+        barrier.wait()
+        try:
+            review.decide(db.uow(), actor=actor, item_id=item, decision=decision, reason="r")
+            outcomes.append(decision.value)
+        except ItemNotInReview:
+            outcomes.append("refused")
+
+    threads = [
+        threading.Thread(target=run, args=(crowd.reviewer, ReviewDecision.ACCEPT)),
+        threading.Thread(target=run, args=(second, ReviewDecision.REJECT)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) in (["accept", "refused"], ["refused", "reject"])
+    n_open, n_review, n_done, n_annotations = _counters(db, crowd.project.id)
+    assert n_review == 0 and n_open + n_done == 1
+    assert n_annotations == (3 if "accept" in outcomes else 0)
+    with db.uow().reading() as uow:
+        assert len(uow.reviews.list_for_items([item])[item]) == 1

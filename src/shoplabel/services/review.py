@@ -284,17 +284,22 @@ def _check_reason(decision: ReviewDecision, reason: str) -> str:
 
 
 def _endorsed(
-    uow: UnitOfWork, project: Project, item: Item, *, decision: ReviewDecision, value: Any
-) -> tuple[int, Any]:
-    """The item's stage and the label the decision endorses (``None`` for a reject)."""
-    stage = uow.reviews.stage_of(item.id)
+    uow: UnitOfWork,
+    project: Project,
+    item: Item,
+    *,
+    decision: ReviewDecision,
+    stage: int,
+    value: Any,
+) -> Any:
+    """The label the decision endorses (``None`` for a reject)."""
     if decision is ReviewDecision.REJECT:
-        return stage, None
+        return None
     if decision is ReviewDecision.CORRECT:
         if value is None:
             raise InvalidInput("a correction needs a value", details={"field": "value"})
         validate_value(project.schema, value, payload=item.payload)
-        return stage, value
+        return value
     consensus = uow.consensus.get_many([item.id]).get(item.id)
     proposal = _proposal(stage, consensus, uow.reviews.list_for_items([item.id])[item.id])
     if proposal is None:
@@ -302,7 +307,7 @@ def _endorsed(
             f"item {item.id} has no proposed label to accept; correct it with a value",
             details={"field": "decision"},
         )
-    return stage, proposal
+    return proposal
 
 
 def _load(uow: UnitOfWork, actor: Actor, item_id: ItemId) -> tuple[Project, Item]:
@@ -317,16 +322,32 @@ def _load(uow: UnitOfWork, actor: Actor, item_id: ItemId) -> tuple[Project, Item
     return project, item
 
 
-def _not_at_stage(item_id: ItemId, stage: int) -> ItemNotInReview:
-    return ItemNotInReview(
-        f"item {item_id} is no longer in review at stage {stage} (decided concurrently)",
-        details={"item_id": item_id, "stage": stage},
-    )
+_TARGET = {
+    ReviewOutcome.RESOLVED: ItemStatus.DONE,
+    ReviewOutcome.REQUEUED: ItemStatus.OPEN,
+    ReviewOutcome.NEXT_STAGE: ItemStatus.REVIEW,
+}
 
 
-def _resolve(uow: UnitOfWork, project: Project, item: Item, *, stage: int, final: Any) -> None:
-    if not uow.reviews.advance(item.id, from_stage=stage, to_stage=stage, status=ItemStatus.DONE):
-        raise _not_at_stage(item.id, stage)
+def _move(uow: UnitOfWork, item_id: ItemId, *, stage: int, result: ReviewOutcome) -> int:
+    """Move the item out of ``stage`` by the outcome; return its new stage.
+
+    The conditional UPDATE is both the guard and the lock: of two decisions racing on one item
+    exactly one moves it (the other re-checks under the row lock on PostgreSQL, or waits for
+    the write lock on SQLite) and everything read afterwards is stable.
+    """
+    to_stage = {ReviewOutcome.NEXT_STAGE: stage + 1, ReviewOutcome.REQUEUED: 0}.get(result, stage)
+    if not uow.reviews.advance(
+        item_id, from_stage=stage, to_stage=to_stage, status=_TARGET[result]
+    ):
+        raise ItemNotInReview(
+            f"item {item_id} is no longer in review at stage {stage} (decided concurrently)",
+            details={"item_id": item_id, "stage": stage},
+        )
+    return to_stage
+
+
+def _resolve(uow: UnitOfWork, project: Project, item: Item, *, final: Any) -> None:
     labels = _valid(uow.annotations.list_for_item(item.id))
     uow.consensus.upsert_many(
         project.id,
@@ -346,24 +367,18 @@ def _resolve(uow: UnitOfWork, project: Project, item: Item, *, stage: int, final
     uow.projects.add_counters(project.id, n_review=-1, n_done=1)
 
 
-def _apply(
-    uow: UnitOfWork, project: Project, item: Item, *, stage: int, decision: ReviewDecision
-) -> tuple[ReviewOutcome, int]:
-    """Move the item by the decision; return the outcome and the labels rejected."""
-    result = outcome(decision, stage=stage, n_stages=len(project.settings.review_stages))
-    if result is ReviewOutcome.REQUEUED:
-        if not uow.reviews.advance(item.id, from_stage=stage, to_stage=0, status=ItemStatus.OPEN):
-            raise _not_at_stage(item.id, stage)
-        n = uow.reviews.reject_labels(item.id)
-        uow.projects.add_counters(project.id, n_review=-1, n_open=1, n_annotations=-n)
-        return result, n
-    if result is ReviewOutcome.NEXT_STAGE:
-        moved = uow.reviews.advance(
-            item.id, from_stage=stage, to_stage=stage + 1, status=ItemStatus.REVIEW
+def _requeue(uow: UnitOfWork, project: Project, item: Item) -> int:
+    n = uow.reviews.reject_labels(item.id)
+    uow.projects.add_counters(project.id, n_review=-1, n_open=1, n_annotations=-n)
+    return n
+
+
+def _check_not_labeller(uow: UnitOfWork, actor: Actor, item_id: ItemId) -> None:
+    if any(a.worker_id == actor.user_id for a in _valid(uow.annotations.list_for_item(item_id))):
+        raise PermissionDenied(
+            f"you labelled item {item_id}; someone else must review it",
+            details={"item_id": item_id},
         )
-        if not moved:
-            raise _not_at_stage(item.id, stage)
-    return result, 0
 
 
 def decide(
@@ -399,18 +414,14 @@ def decide(
     reason = _check_reason(decision, reason)
     with uow:
         project, item = _load(uow, actor, item_id)
-        current, endorsed = _endorsed(uow, project, item, decision=decision, value=value)
-        if stage is not None and stage != current:
-            raise _not_at_stage(item_id, stage)
-        labels = _valid(uow.annotations.list_for_item(item.id))
-        if any(a.worker_id == actor.user_id for a in labels):
-            raise PermissionDenied(
-                f"you labelled item {item_id}; someone else must review it",
-                details={"item_id": item_id},
-            )
-        result, n_rejected = _apply(uow, project, item, stage=current, decision=decision)
+        current = uow.reviews.stage_of(item.id) if stage is None else stage
+        _check_not_labeller(uow, actor, item.id)
+        result = outcome(decision, stage=current, n_stages=len(project.settings.review_stages))
+        new_stage = _move(uow, item.id, stage=current, result=result)
+        endorsed = _endorsed(uow, project, item, decision=decision, stage=current, value=value)
+        n_rejected = _requeue(uow, project, item) if result is ReviewOutcome.REQUEUED else 0
         if result is ReviewOutcome.RESOLVED:
-            _resolve(uow, project, item, stage=current, final=endorsed)
+            _resolve(uow, project, item, final=endorsed)
         record = uow.reviews.add(
             project.id,
             item.id,
@@ -421,18 +432,11 @@ def decide(
             reason=reason,
         )
         uow.commit()
-    status = {
-        ReviewOutcome.RESOLVED: ItemStatus.DONE,
-        ReviewOutcome.REQUEUED: ItemStatus.OPEN,
-        ReviewOutcome.NEXT_STAGE: ItemStatus.REVIEW,
-    }[result]
     return ReviewResult(
         record=record,
         outcome=result,
-        status=status,
-        stage={ReviewOutcome.NEXT_STAGE: current + 1, ReviewOutcome.REQUEUED: 0}.get(
-            result, current
-        ),
+        status=_TARGET[result],
+        stage=new_stage,
         final_value=endorsed if result is ReviewOutcome.RESOLVED else None,
         n_rejected_labels=n_rejected,
     )
