@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shoplabel.domain.users import Role
+from tests.conftest import REPO
 from tests.factories import add_items, matching_payload
 from tests.services.review_crowd import DYNAMIC, label
 from tests.web.conftest import API, Api, error_code
@@ -90,3 +91,12 @@ def test_quality_routes(api: Api) -> None:
     for path in ("quality", "workers"):
         r = api.client.get(f"{API}/projects/{pid}/{path}", headers=api.auth("rev"))
         assert (r.status_code, error_code(r)) == (403, "permission_denied")
+
+
+def test_every_api_tag_has_a_section_in_api_md(api: Api) -> None:
+    spec = api.client.get(f"{API}/openapi.json").json()
+    tags = {t for ops in spec["paths"].values() for op in ops.values() for t in op["tags"]}
+    assert {"review", "quality"} <= tags
+    text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    missing = sorted(t for t in tags if f"\n## {t}\n" not in text)
+    assert not missing, f"API tags without a section in docs/api.md: {missing}"
