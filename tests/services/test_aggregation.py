@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from shoplabel.domain.ports import ConsensusWrite
 from shoplabel.domain.users import Role
 from shoplabel.errors import InvalidInput, PermissionDenied
 from shoplabel.services import aggregation, assignment, submissions
@@ -56,3 +57,35 @@ def test_aggregate_refuses_non_choice_schemas(db: Database) -> None:
     )
     with pytest.raises(InvalidInput):
         aggregation.aggregate(db.uow, actor=owner, project_id=project.id)
+
+
+def test_aggregation_never_overwrites_a_review_decision(db: Database) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    workers = [make_actor(db.uow(), f"w{i}", Role.WORKER) for i in range(2)]
+    project = make_project(db.uow(), owner, settings={"max_overlap": 2})
+    add_items(db.uow(), project.id, [matching_payload(0)])
+    rng = np.random.default_rng(0)
+    for w in workers:
+        t = assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=rng)
+        assert t is not None
+        submissions.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
+    with db.uow() as uow:
+        uow.consensus.upsert_many(
+            project.id,
+            [
+                ConsensusWrite(
+                    item_id=t.item_id,
+                    value="different",
+                    confidence=1.0,
+                    probas=None,
+                    method="review",
+                    n_labels=2,
+                )
+            ],
+            now=uow.now(),
+        )
+        uow.commit()
+    aggregation.aggregate(db.uow, actor=owner, project_id=project.id)
+    with db.uow().reading() as uow:
+        kept = uow.consensus.get_many([t.item_id])[t.item_id]
+    assert (kept.value, kept.method) == ("different", "review")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -9,10 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shoplabel import __version__
+from shoplabel.domain.projects import ProjectSettings
 from shoplabel.domain.users import Role
 from shoplabel.errors import InvalidInput, NotFound, StorageBusy
 from shoplabel.web.app import app_from_env
 from shoplabel.web.errors import STATUS, UploadTooLarge, status_for
+from shoplabel.web.schemas.projects import ProjectSettingsUpdate
 from shoplabel.web.urls import API_PREFIX, DOCS_URL, OPENAPI_URL
 from tests.web.conftest import API, SECRET, Api, error_code
 
@@ -100,3 +103,8 @@ def test_app_from_env_builds_settings_from_the_environment(
     with TestClient(app_from_env()) as client:
         assert client.get(f"{API}/health").json()["database"] == "sqlite"
     assert (tmp_path / "shoplabel.db").exists()
+
+
+def test_settings_update_accepts_every_project_setting() -> None:
+    wanted = {f.name for f in dataclasses.fields(ProjectSettings)}
+    assert set(ProjectSettingsUpdate.model_fields) == wanted

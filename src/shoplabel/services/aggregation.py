@@ -133,7 +133,10 @@ def aggregate(
     counts = dict(
         zip(m.task_ids, np.bincount(m.task_idx, minlength=m.n_tasks).tolist(), strict=True)
     )
-    rows = _consensus(result, counts)
+    with uows().reading() as uow:
+        # A reviewer's decision is final: runs never overwrite it.
+        reviewed = uow.consensus.reviewed_item_ids(project_id)
+    rows = [r for r in _consensus(result, counts) if r.item_id not in reviewed]
     for lo in range(0, len(rows), WRITE_BATCH):
         with uows() as uow:
             uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())

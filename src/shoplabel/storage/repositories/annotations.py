@@ -162,6 +162,13 @@ class SqlConsensusRepository(Repository):
             ],
         )
 
+    def reviewed_item_ids(self, project_id: ProjectId) -> set[ItemId]:
+        """Items whose consensus a reviewer decided (aggregation runs leave them alone)."""
+        stmt = select(ConsensusRow.item_id).where(
+            ConsensusRow.project_id == project_id, ConsensusRow.method == "review"
+        )
+        return {ItemId(i) for i in self._s.scalars(stmt)}
+
     def get_many(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ConsensusWrite]:
         if not item_ids:
             return {}

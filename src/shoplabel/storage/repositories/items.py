@@ -206,6 +206,8 @@ class SqlItemRepository(Repository):
                 n_labels=_T.c.n_labels - 1,
                 n_reserved=_T.c.n_reserved - 1,
                 status=ItemStatus.OPEN.value,
+                # A reopened item starts its review rounds again.
+                review_stage=0,
             )
         )
         self._s.execute(stmt, [{"b_id": i} for i in ids])

@@ -15,6 +15,7 @@ from shoplabel.web.api import (
     projects,
     quality,
     review,
+    standing,
     tasks,
     templates,
 )
@@ -34,6 +35,7 @@ def api_router() -> APIRouter:
         imports,
         jobs,
         exams,
+        standing,
         tasks,
         items,
         annotations,

@@ -61,6 +61,11 @@ class ProjectSettingsUpdate(BaseModel):
     assignment_policy: str | None = None
     aggregation_method: str | None = None
     access: str | None = None
+    gold_rate: float | None = None
+    gold_min_every: int | None = None
+    quality_rules: dict[str, Any] | None = None
+    exam: dict[str, Any] | None = None
+    review_stages: list[str] | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
