@@ -65,16 +65,19 @@ def test_aggregation_never_overwrites_a_review_decision(db: Database) -> None:
     project = make_project(db.uow(), owner, settings={"max_overlap": 2})
     add_items(db.uow(), project.id, [matching_payload(0)])
     rng = np.random.default_rng(0)
+    item_id = None
     for w in workers:
         t = assignment.next_task(db.uow(), actor=w, project_id=project.id, rng=rng)
         assert t is not None
         submissions.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
+        item_id = t.item_id
+    assert item_id is not None
     with db.uow() as uow:
         uow.consensus.upsert_many(
             project.id,
             [
                 ConsensusWrite(
-                    item_id=t.item_id,
+                    item_id=item_id,
                     value="different",
                     confidence=1.0,
                     probas=None,
@@ -87,5 +90,5 @@ def test_aggregation_never_overwrites_a_review_decision(db: Database) -> None:
         uow.commit()
     aggregation.aggregate(db.uow, actor=owner, project_id=project.id)
     with db.uow().reading() as uow:
-        kept = uow.consensus.get_many([t.item_id])[t.item_id]
+        kept = uow.consensus.get_many([item_id])[item_id]
     assert (kept.value, kept.method) == ("different", "review")
