@@ -9,6 +9,8 @@ from pathlib import Path
 
 from shoplabel.config import Settings
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.ml.router import fit_router
+from shoplabel.services.routing_training import Trainer
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.uow import SqlUnitOfWork
@@ -24,6 +26,8 @@ class Platform:
     uow: Callable[[], UnitOfWork]
     secret: str
     dispose: Callable[[], None]
+    #: Fits the learned routing model in aggregation runs (scikit-learn, from ``ml``).
+    trainer: Trainer | None = None
 
 
 def load_secret(settings: Settings) -> str:
@@ -48,5 +52,9 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         return SqlUnitOfWork(engine)
 
     return Platform(
-        settings=settings, uow=uow, secret=load_secret(settings), dispose=engine.dispose
+        settings=settings,
+        uow=uow,
+        secret=load_secret(settings),
+        dispose=engine.dispose,
+        trainer=fit_router,
     )

@@ -118,6 +118,7 @@ def aggregate_project(
             project_id=ProjectId(project_id),
             method=method,
             use_gold=not hold_out_gold,
+            trainer=p.trainer,
         )
     table = Table(
         "method",

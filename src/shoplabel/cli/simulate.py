@@ -14,6 +14,7 @@ from shoplabel.cli.context import console, handle_errors
 from shoplabel.cli.crowdfiles import BadAnswerRow, read_columns
 from shoplabel.config import Settings
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.ml.router import fit_router
 from shoplabel.services.simulation import (
     CrowdData,
     SimulationOptions,
@@ -91,6 +92,7 @@ def simulate_crowd(
             opts,
             build=_scratch,
             progress=lambda n, total: bar.update(task, completed=n, total=total),
+            trainer=fit_router,
         )
     console.print(_table(result))
     console.print(

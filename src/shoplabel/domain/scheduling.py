@@ -34,6 +34,7 @@ class NextReason(StrEnum):
     RANDOM = "random"
     UNCERTAINTY_FIRST = "uncertainty_first"
     ABILITY_MATCHED = "ability_matched"
+    LEARNED = "learned"
 
 
 class CandidateOrder(StrEnum):
@@ -55,6 +56,8 @@ class PolicySpec:
     ability_rerank: bool = False
     #: Submits keep each item's ``priority`` at its uncertainty-first score.
     scores_priority: bool = False
+    #: The service re-ranks the candidates with the project's learned routing model.
+    learned_rerank: bool = False
 
     def pick(self, candidates: list[ItemId]) -> list[ItemId]:
         """Return the candidates in the order they should be tried."""
@@ -90,6 +93,15 @@ POLICIES: Final[Mapping[str, PolicySpec]] = MappingProxyType(
             "Among the next items in the queue, hard ones (uncertain posterior) to workers with "
             "a high proven skill, easy ones to new workers.",
             ability_rerank=True,
+        ),
+        "learned": PolicySpec(
+            "learned",
+            CandidateOrder.QUEUE,
+            NextReason.LEARNED,
+            "Among the next items in the queue, the ones a model trained on the project's "
+            "history gives this worker the best chance to label right (queue order until "
+            "an aggregation run has trained it).",
+            learned_rerank=True,
         ),
     }
 )

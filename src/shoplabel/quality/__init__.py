@@ -30,6 +30,7 @@ from shoplabel.quality.gold import (
 )
 from shoplabel.quality.routing import (
     FEATURE_NAMES,
+    LinearRouter,
     ability_match_scores,
     learned_features,
     learned_targets,
@@ -64,6 +65,7 @@ __all__ = [
     "ExamState",
     "ExamStatus",
     "GoldPolicy",
+    "LinearRouter",
     "Rule",
     "RuleSet",
     "WorkerSkill",

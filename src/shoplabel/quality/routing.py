@@ -14,7 +14,9 @@ orders them with one of these scores via :func:`rank_candidates`. Higher is bett
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,6 +27,7 @@ from shoplabel.quality.skills import normalised_entropy, top_margin
 
 __all__ = [
     "FEATURE_NAMES",
+    "LinearRouter",
     "ability_match_scores",
     "learned_features",
     "learned_targets",
@@ -203,3 +206,42 @@ def learned_targets(given: ArrayLike, reference: ArrayLike) -> NDArray[np.int8]:
     out: NDArray[np.int8] = (g == r).astype(np.int8)
     out[r < 0] = -1
     return out
+
+
+@dataclass(frozen=True)
+class LinearRouter:
+    r"""A fitted routing model as plain numbers: $P(\text{right}) = \sigma(w \cdot (x - \mu) / s
+    + b)$ over the :data:`FEATURE_NAMES` columns. Fitted by ``shoplabel.ml.router``; served
+    here without scikit-learn."""
+
+    coef: FloatArray
+    intercept: float
+    mean: FloatArray
+    scale: FloatArray
+    n_rows: int
+
+    def predict(self, features: ArrayLike) -> FloatArray:
+        """``(n,)`` probabilities that the worker labels each item right."""
+        x = np.asarray(features, dtype=np.float64)
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        out: FloatArray = 1.0 / (1.0 + np.exp(-z))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept,
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "n_rows": self.n_rows,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> LinearRouter:
+        return cls(
+            coef=np.asarray(raw["coef"], dtype=np.float64),
+            intercept=float(raw["intercept"]),
+            mean=np.asarray(raw["mean"], dtype=np.float64),
+            scale=np.asarray(raw["scale"], dtype=np.float64),
+            n_rows=int(raw["n_rows"]),
+        )

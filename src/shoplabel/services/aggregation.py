@@ -18,13 +18,20 @@ from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
+from shoplabel.domain.scheduling import get_policy
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput
-from shoplabel.inference import AggregationResult, AnnotationMatrix, make_aggregator
+from shoplabel.inference import (
+    AggregationResult,
+    AnnotationMatrix,
+    WorkerModel,
+    make_aggregator,
+)
 from shoplabel.inference.registry import DEFAULT_METHOD
 from shoplabel.services import worker_quality
 from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
+from shoplabel.services.routing_training import Trainer, training_rows
 
 __all__ = ["AggregationSummary", "aggregate", "resolve_method"]
 
@@ -86,7 +93,7 @@ def _agreement(m: AnnotationMatrix, result: AggregationResult) -> dict[UserId, t
 
 def _read(
     uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId
-) -> tuple[LabelSchema, str, list[tuple[str, str, str]], dict[ItemId, Any]]:
+) -> tuple[LabelSchema, str, list[tuple[str, str, str]], dict[ItemId, Any], bool]:
     with uows().reading() as uow:
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"aggregate project {project_id}")
@@ -101,7 +108,8 @@ def _read(
             for r in uow.annotations.label_rows(project_id)
         ]
         gold = uow.items.gold_labels(project_id)
-    return project.schema, project.settings.aggregation_method, triples, gold
+    learns = get_policy(project.settings.assignment_policy).learned_rerank
+    return project.schema, project.settings.aggregation_method, triples, gold, learns
 
 
 def aggregate(
@@ -111,6 +119,7 @@ def aggregate(
     project_id: ProjectId,
     method: str | None = None,
     use_gold: bool = True,
+    trainer: Trainer | None = None,
 ) -> AggregationSummary:
     """Run truth inference on a project and store the consensus of every labelled item.
 
@@ -121,8 +130,10 @@ def aggregate(
         method: Registry name; ``None`` uses the project's setting.
         use_gold: Clamp gold items to their known label (better worker estimates). With
             ``False`` the gold items are held out and the summary's accuracy is honest.
+        trainer: Fits the learned routing model (``shoplabel.ml.router.fit_router``, passed
+            in by the front end); used when the project's policy is ``learned``.
     """
-    schema, project_method, triples, gold = _read(uows, actor, project_id)
+    schema, project_method, triples, gold, learns_routes = _read(uows, actor, project_id)
     name = resolve_method(method, project_method)
     aggregator = make_aggregator(name)
     start = time.perf_counter()
@@ -141,8 +152,12 @@ def aggregate(
         with uows() as uow:
             uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())
             uow.commit()
+    router = None
+    if trainer is not None and learns_routes:
+        features, targets = training_rows(m, result, WorkerModel.from_result(result))
+        router = trainer(features, targets)
     with uows() as uow:
-        store_model(uow, project_id, result)
+        store_model(uow, project_id, result, router=router)
         worker_quality.judge_agreement(uow, uow.projects.get(project_id), _agreement(m, result))
         uow.commit()
     n_gold, acc = _accuracy(result, gold)

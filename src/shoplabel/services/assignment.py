@@ -29,10 +29,13 @@ from shoplabel.quality import (
     BetaAccuracy,
     ability_match_scores,
     item_difficulty,
+    learned_features,
     rank_candidates,
 )
 from shoplabel.services import worker_quality
 from shoplabel.services.access import require_labeller
+from shoplabel.services.posteriors import current_model
+from shoplabel.services.routing_training import worker_skills
 
 __all__ = [
     "Task",
@@ -150,6 +153,8 @@ def _claim(
             return None
         if policy.ability_rerank:
             found = _by_ability(uow, project, actor, found)
+        elif policy.learned_rerank:
+            found = _by_router(uow, project, actor, found)
         for item_id in policy.pick(found):
             if uow.items.claim(item_id, max_overlap=max_overlap):
                 return _lease(uow, actor, project, item_id, now), policy.reason
@@ -177,6 +182,39 @@ def _by_ability(
     skill = BetaAccuracy.from_counts(state.gold_credit, state.n_gold - state.gold_credit)
     scores = ability_match_scores(difficulty, worker_skill=skill.lower(0.9), chance=1.0 / n_classes)
     return [found[int(k)] for k in rank_candidates(scores)]
+
+
+def _by_router(
+    uow: UnitOfWork, project: Project, actor: Actor, found: list[ItemId]
+) -> list[ItemId]:
+    """Candidates by the learned model's chance that this worker labels each one right
+    (queue order until an aggregation run has trained the model)."""
+    fitted = current_model(uow, project)
+    if fitted.router is None:
+        return found
+    classes = project.schema.label_values
+    position = {label: k for k, label in enumerate(classes)}
+    consensus = uow.consensus.get_many(found)
+    labels = uow.annotations.list_for_items(found)
+    probas = np.full((len(found), len(classes)), 1.0 / len(classes))
+    votes = np.zeros((len(found), len(classes)))
+    for row, item_id in enumerate(found):
+        c = consensus.get(item_id)
+        if c is not None and c.probas and len(c.probas) == len(classes):
+            probas[row] = list(c.probas.values())
+        for a in labels[item_id]:
+            if a.status.value == "valid" and str(a.value) in position:
+                votes[row, position[str(a.value)]] += 1
+    skill = worker_skills(fitted.model, str(actor.user_id))
+    n_done = uow.workers.get(project.id, actor.user_id).n_labels
+    features = learned_features(
+        probas,
+        votes,
+        worker_skill=float(skill.mean()),
+        worker_n_labels=n_done,
+        worker_class_skill=skill,
+    )
+    return [found[int(k)] for k in rank_candidates(fitted.router.predict(features))]
 
 
 def _lease(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,9 +23,17 @@ from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.scheduling import get_policy
 from shoplabel.inference import AggregationResult, WorkerModel, item_posterior
-from shoplabel.quality import uncertainty_first_scores
+from shoplabel.quality import LinearRouter, uncertainty_first_scores
 
-__all__ = ["PRIOR_SKILL", "model_from_json", "model_to_json", "online_confidence", "store_model"]
+__all__ = [
+    "PRIOR_SKILL",
+    "Fitted",
+    "current_model",
+    "model_from_json",
+    "model_to_json",
+    "online_confidence",
+    "store_model",
+]
 
 #: Accuracy assumed for every worker before any aggregation run.
 PRIOR_SKILL = 0.7
@@ -65,11 +74,33 @@ def prior_model(labels: tuple[str, ...]) -> WorkerModel:
     )
 
 
-def store_model(uow: UnitOfWork, project_id: ProjectId, result: AggregationResult) -> int:
-    """Save a fit's worker model as the project's current one (inside the caller's txn)."""
-    return uow.worker_models.put(
-        project_id, method=result.method, model=model_to_json(WorkerModel.from_result(result))
-    )
+def store_model(
+    uow: UnitOfWork,
+    project_id: ProjectId,
+    result: AggregationResult,
+    *,
+    router: LinearRouter | None = None,
+) -> int:
+    """Save a fit's worker model (and the learned router, if any) as the project's current
+    one, inside the caller's transaction."""
+    raw = model_to_json(WorkerModel.from_result(result))
+    if router is not None:
+        raw["router"] = router.to_dict()
+    return uow.worker_models.put(project_id, method=result.method, model=raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """A project's current fitted worker model and learned router (if trained)."""
+
+    method: str
+    model: WorkerModel
+    router: LinearRouter | None
+
+
+def current_model(uow: UnitOfWork, project: Project) -> Fitted:
+    """The project's latest fit (the prior model before the first aggregation run)."""
+    return _MODELS.fitted(uow, project)
 
 
 class _ModelCache:
@@ -77,24 +108,30 @@ class _ModelCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._models: dict[ProjectId, tuple[int, str, WorkerModel]] = {}
+        self._models: dict[ProjectId, tuple[int, Fitted]] = {}
 
-    def model(self, uow: UnitOfWork, project: Project) -> tuple[str, WorkerModel]:
+    def fitted(self, uow: UnitOfWork, project: Project) -> Fitted:
         version = uow.worker_models.version(project.id)
         if version is None:
-            return "prior", prior_model(project.schema.label_values)
+            return Fitted("prior", prior_model(project.schema.label_values), None)
         with self._lock:
             hit = self._models.get(project.id)
         if hit is not None and hit[0] == version:
-            return hit[1], hit[2]
+            return hit[1]
         stored = uow.worker_models.get(project.id)
         assert stored is not None
-        entry = (stored[0], stored[1], model_from_json(stored[2]))
+        raw = stored[2]
+        router = LinearRouter.from_dict(raw["router"]) if raw.get("router") else None
+        entry = (stored[0], Fitted(stored[1], model_from_json(raw), router))
         with self._lock:
             if len(self._models) >= _CACHE_SIZE:
                 self._models.pop(next(iter(self._models)))
             self._models[project.id] = entry
-        return entry[1], entry[2]
+        return entry[1]
+
+    def model(self, uow: UnitOfWork, project: Project) -> tuple[str, WorkerModel]:
+        f = self.fitted(uow, project)
+        return f.method, f.model
 
 
 _MODELS = _ModelCache()

@@ -24,10 +24,12 @@ import numpy as np
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.items import NewItem, content_hash
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.scheduling import get_policy
 from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput
 from shoplabel.inference import AnnotationMatrix, make_aggregator
 from shoplabel.services import aggregation, auth, projects, replay
+from shoplabel.services.routing_training import Trainer
 
 __all__ = [
     "CrowdData",
@@ -182,6 +184,7 @@ def _run(
     crowd: CrowdData,
     opts: SimulationOptions,
     progress: Callable[[int, int], None] | None,
+    trainer: Trainer | None,
 ) -> tuple[Outcome, int, int]:
     rule = OverlapRule.parse(opts.overlap)
     max_answers = max(Counter(a[0] for a in crowd.answers).values())
@@ -195,9 +198,13 @@ def _run(
     rows = [crowd.answers[int(i)] for i in order]
     answers = [replay.Answer(worker=w, item_id=ids[t], value=v) for t, w, v in rows]
 
+    learns = trainer is not None and get_policy(opts.policy).learned_rerank
+
     def refit(n: int) -> None:
-        if rule.mode == "dynamic" and n % opts.refit_every == 0:
-            aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+        if (rule.mode == "dynamic" or learns) and n % opts.refit_every == 0:
+            aggregation.aggregate(
+                uows, actor=owner, project_id=pid, use_gold=False, trainer=trainer
+            )
 
     done = replay.replay(
         uows,
@@ -225,6 +232,7 @@ def simulate(
     *,
     build: Callable[[Path], Callable[[], UnitOfWork]],
     progress: Callable[[int, int], None] | None = None,
+    trainer: Trainer | None = None,
 ) -> SimulationReport:
     """Replay ``crowd`` on a scratch database made by ``build(directory)``.
 
@@ -234,7 +242,7 @@ def simulate(
     if not crowd.answers:
         raise InvalidInput("the answers file has no rows", details={"field": "answers"})
     with tempfile.TemporaryDirectory(prefix="shoplabel-sim-") as tmp:
-        engine, in_review, n_workers = _run(build(Path(tmp)), crowd, options, progress)
+        engine, in_review, n_workers = _run(build(Path(tmp)), crowd, options, progress, trainer)
     return SimulationReport(
         policy=options.policy,
         overlap=options.overlap,

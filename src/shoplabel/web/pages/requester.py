@@ -15,12 +15,13 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from shoplabel.domain.ids import JobId, ProjectId
+from shoplabel.domain.ids import JobId, ProjectId, UserId
 from shoplabel.domain.jobs import Job
 from shoplabel.domain.scheduling import POLICIES
 from shoplabel.domain.templates import TEMPLATES
+from shoplabel.domain.users import UserStatus
 from shoplabel.errors import InvalidInput
-from shoplabel.services import aggregation, dashboards, jobs, projects
+from shoplabel.services import aggregation, auth, dashboards, jobs, projects, quality_report
 from shoplabel.services.dashboards import CONFIDENCE_BINS
 from shoplabel.web.api import imports as import_api
 from shoplabel.web.deps import PlatformDep, UowDep
@@ -215,7 +216,9 @@ def aggregate_submit(
 ) -> RedirectResponse:
     """Run aggregation now; the summary is shown on the project page the 303 leads to."""
     check_csrf(platform.secret, user, csrf)
-    s = aggregation.aggregate(platform.uow, actor=user.actor, project_id=project_id)
+    s = aggregation.aggregate(
+        platform.uow, actor=user.actor, project_id=project_id, trainer=platform.trainer
+    )
     query = {
         "method": s.method,
         "items": s.n_items,
@@ -226,11 +229,27 @@ def aggregate_submit(
     return RedirectResponse(f"/projects/{project_id}?{urlencode(query)}", status_code=303)
 
 
+def _quality_charts(report: quality_report.QualityReport) -> dict[str, Any]:
+    """The quality plots' data: counts and per-worker numbers (at most the report's cap)."""
+    return {
+        "per_item": [[n_labels, n_items] for n_labels, n_items in report.labels_per_item],
+        "gold": [w.gold_accuracy for w in report.workers if w.gold_accuracy is not None],
+        "consensus": [
+            w.consensus_accuracy for w in report.workers if w.consensus_accuracy is not None
+        ],
+        "cost": [
+            [p.cum_labels / p.cum_items, p.cum_mean_confidence, p.n_labels]
+            for p in report.cost_curve
+        ],
+    }
+
+
 @router.get("/projects/{project_id}/dashboard", response_class=HTMLResponse)
 def dashboard_page(
     project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
 ) -> HTMLResponse:
     view = dashboards.project_dashboard(uow, actor=user.actor, project_id=project_id)
+    report = quality_report.quality_report(uow, actor=user.actor, project_id=project_id)
     c = view.project.counters
     charts = {
         "progress": {"done": c.n_done, "open": c.n_open, "review": c.n_review},
@@ -239,6 +258,29 @@ def dashboard_page(
             "edges": [i / CONFIDENCE_BINS for i in range(CONFIDENCE_BINS + 1)],
             "counts": list(view.confidence_bins),
         },
+        **_quality_charts(report),
     }
-    context = {"view": view, "charts": charts, "plotly_url": PLOTLY_URL}
+    context = {
+        "view": view,
+        "report": report,
+        "charts": charts,
+        "plotly_url": PLOTLY_URL,
+        "statuses": (UserStatus.ACTIVE, UserStatus.SUSPENDED, UserStatus.BANNED),
+    }
     return render(request, "requester/dashboard.html", context, user=user)
+
+
+@router.post("/projects/{project_id}/workers/{user_id}/status", response_class=RedirectResponse)
+def worker_status_submit(
+    project_id: ProjectId,
+    user_id: UserId,
+    user: PageUserDep,
+    platform: PlatformDep,
+    uow: UowDep,
+    status: Annotated[UserStatus, Form()],
+    csrf: CsrfField = "",
+) -> RedirectResponse:
+    """Suspend, ban or reactivate a worker's account (platform-wide; admins only)."""
+    check_csrf(platform.secret, user, csrf)
+    auth.set_status(uow, actor=user.actor, user_id=user_id, status=status)
+    return RedirectResponse(f"/projects/{project_id}/dashboard#workers", status_code=303)
