@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.users import Actor, Role
 from shoplabel.services import auth, projects, submissions
 from shoplabel.web.i18n import MESSAGES
-from tests.factories import PASSWORD, add_items
+from tests.factories import PASSWORD, add_items, matching_payload
+from tests.services.review_crowd import label
 from tests.web.pages.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -291,7 +293,9 @@ def test_requester_creates_imports_and_sees_dashboard(
     page.click("text=" + MESSAGES["en"]["project.dashboard"])
     page.wait_for_selector("#chart-progress .main-svg")
     page.wait_for_selector("#chart-confidence .main-svg")
-    assert page.locator(".js-plotly-plot").count() == 3
+    page.wait_for_selector("#chart-cost .main-svg")
+    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.is_visible("#alpha")
     check_layout(page, shots, "dashboard")
 
 
@@ -356,3 +360,103 @@ def test_ordinal_and_multi_label_by_keyboard(
     page.wait_for_selector("#done", state="visible")
     assert labels_of(live_server, owner, relevance) == ["exact"]
     assert labels_of(live_server, owner, multi) == [["gift", "sale"]]
+
+
+def _split_project(server: LiveServer, owner: Actor, n_items: int) -> tuple[ProjectId, list[Any]]:
+    """Two workers disagree on ``n_items`` items (max overlap 2), which go to review, and
+    agree on one more, which the crowd closes."""
+    settings = {"overlap_mode": "dynamic", "min_overlap": 2, "max_overlap": 2}
+    spec = projects.ProjectSpec(
+        name=f"Matching review {next(_names)}",
+        template="product_matching",
+        settings={**settings, "target_confidence": 0.8, "gold_rate": 0},
+    )
+    pid = projects.create_project(server.platform.uow(), spec, actor=owner).id
+    add_items(server.platform.uow(), pid, [matching_payload(i) for i in range(n_items + 1)])
+    proj = projects.get_project(server.platform.uow(), actor=owner, project_id=pid)
+    w0, w1 = user(server, Role.WORKER), user(server, Role.WORKER)
+    items = []
+    for _ in range(n_items):
+        item = label(server.platform.uow, w0, proj, "same", 1500)
+        assert label(server.platform.uow, w1, proj, "different", 2500) == item
+        items.append(item)
+    agreed = label(server.platform.uow, w0, proj, "same", 1000)  # closed by the crowd
+    assert label(server.platform.uow, w1, proj, "same", 1000) == agreed
+    return pid, items
+
+
+def _statuses(server: LiveServer, items: list[Any]) -> list[ItemStatus]:
+    with server.platform.uow().reading() as uow:
+        return [uow.items.get(i).status for i in items]
+
+
+def test_reviewer_resolves_disagreements_by_keyboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid, items = _split_project(live_server, owner, 2)
+    reviewer = user(live_server, Role.REVIEWER)
+    login(page, reviewer.username)
+    page.click("nav >> text=" + MESSAGES["en"]["nav.review"])
+    page.click(f"a[href='/projects/{pid}/review']")
+    page.wait_for_selector(f"#review-item[data-item='{items[0]}']")
+    assert page.locator("#review-labels tbody tr").count() == 2
+    assert page.locator("#posterior .bar").count() == 2
+    check_layout(page, shots, "review-queue")
+    page.keyboard.press("Enter")  # no decision yet: the error is shown next to the field
+    page.wait_for_selector("#decision-error")
+    page.keyboard.press("c")
+    assert page.is_visible("#values")
+    page.keyboard.press("2")  # "different"; the reason field takes the focus
+    page.keyboard.type("Different model numbers")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#review-item[data-item='{items[1]}']")
+    assert page.is_visible("#last")
+    page.keyboard.press("?")
+    assert page.is_visible("#help")
+    check_layout(page, shots, "review-help")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#queue-empty")
+    assert _statuses(live_server, items) == [ItemStatus.DONE, ItemStatus.DONE]
+    page.context.clear_cookies()
+    login(page, owner.username)
+    page.goto(f"/projects/{pid}/dashboard")
+    page.wait_for_selector("#chart-accuracy .main-svg")
+    page.wait_for_selector("#chart-per-item .main-svg")
+    assert page.locator("#worker-table tr[data-worker]").count() == 2
+    page.wait_for_selector("#chart-cost .scatterlayer .trace")
+    assert not page.is_visible("text=" + MESSAGES["en"]["dash.no_cost"])
+    check_layout(page, shots, "dashboard-quality")
+
+
+def test_worker_takes_the_exam_by_keyboard(page: Any, live_server: LiveServer, shots: Path) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    exam = {"questions": 2, "pass_mark": 0.5, "training": True}
+    spec = projects.ProjectSpec(
+        name=f"Exam {next(_names)}",
+        template="product_matching",
+        settings={"exam": exam, "gold_rate": 0},
+    )
+    pid = projects.create_project(live_server.platform.uow(), spec, actor=owner).id
+    payloads = [matching_payload(i) for i in range(3)]
+    add_items(live_server.platform.uow(), pid, payloads, gold=["different"] * 3)
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{pid}/exam")
+    check_layout(page, shots, "exam-start")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#question")
+    check_layout(page, shots, "exam-question")
+    page.keyboard.press("1")  # "same": wrong, and training mode reveals the answer
+    page.wait_for_selector("#revealed-answer")
+    assert page.inner_text("#revealed-answer") == "different"
+    check_layout(page, shots, "exam-revealed")
+    page.keyboard.press("2")
+    page.wait_for_selector("#exam-passed")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/projects/{pid}/annotate$"))
+    page.click("#standing summary")
+    assert page.is_visible("#standing .stats")
+    check_layout(page, shots, "annotate-standing")

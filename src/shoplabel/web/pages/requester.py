@@ -265,7 +265,6 @@ def dashboard_page(
         "report": report,
         "charts": charts,
         "plotly_url": PLOTLY_URL,
-        "statuses": (UserStatus.ACTIVE, UserStatus.SUSPENDED, UserStatus.BANNED),
     }
     return render(request, "requester/dashboard.html", context, user=user)
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.projects import Project
-from shoplabel.services import dashboards, projects
+from shoplabel.services import dashboards, worker_pages
 from shoplabel.web.deps import UowDep
 from shoplabel.web.pages.common import PageUserDep, render
 from shoplabel.web.security import CSRF_HEADER
@@ -52,6 +52,7 @@ def worker_home(request: Request, user: PageUserDep, uow: UowDep) -> HTMLRespons
 def annotate_page(
     project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
 ) -> HTMLResponse:
-    project = projects.get_project(uow, actor=user.actor, project_id=project_id)
-    context = {"project": project, "config": annotate_config(project)}
+    view = worker_pages.annotate_page(uow, actor=user.actor, project_id=project_id)
+    project = view.project
+    context = {"project": project, "config": annotate_config(project), "standing": view.standing}
     return render(request, "worker/annotate.html", context, user=user)

@@ -21,4 +21,19 @@
     type: "bar", x: data.confidence.counts.map(function (_, i) { return (e[i] + e[i + 1]) / 2; }),
     y: data.confidence.counts, width: e[1] - e[0]
   }], layout({ xaxis: { range: [0, 1] }, yaxis: { title: { text: msg["dash.items"] } } }), config);
+  Plotly.newPlot("chart-per-item", [{
+    type: "bar", x: data.per_item.map(function (r) { return r[0]; }), y: data.per_item.map(function (r) { return r[1]; })
+  }], layout({ xaxis: { title: { text: msg["dash.labels_per_item"] }, dtick: 1 },
+               yaxis: { title: { text: msg["dash.items"] } } }), config);
+  var bins = { start: 0, end: 1.0001, size: 0.1 };
+  Plotly.newPlot("chart-accuracy", [
+    { type: "histogram", name: msg["dash.w_gold"], x: data.gold, xbins: bins, opacity: 0.7 },
+    { type: "histogram", name: msg["dash.w_consensus"], x: data.consensus, xbins: bins, opacity: 0.7 }
+  ], layout({ barmode: "overlay", showlegend: true, xaxis: { range: [0, 1] }, legend: { orientation: "h", y: 1.15 },
+              yaxis: { title: { text: msg["dash.workers"] } } }), config);
+  Plotly.newPlot("chart-cost", [{
+    type: "scatter", mode: "lines+markers", x: data.cost.map(function (r) { return r[0]; }),
+    y: data.cost.map(function (r) { return r[1]; }), text: data.cost.map(function (r) { return r[2]; })
+  }], layout({ xaxis: { title: { text: msg["dash.cost_x"] } },
+               yaxis: { title: { text: msg["dash.cost_y"] }, range: [0, 1.02] } }), config);
 })();
