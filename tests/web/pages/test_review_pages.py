@@ -163,11 +163,22 @@ def test_worker_takes_the_exam_sees_the_revealed_answer_then_labels(api: Api) ->
 def test_annotate_page_shows_my_standing_to_labellers_only(api: Api) -> None:
     owner = api.user("req", Role.REQUESTER)
     project = api.project(owner)
-    api.user("wanda", Role.WORKER)
+    wanda = api.user("wanda", Role.WORKER)
     page_login(api.client, "wanda")
     page = api.client.get(f"/projects/{project.id}/annotate")
     assert 'id="standing"' in page.text
     assert EN["standing.no_events"] in page.text
+    with api.uow() as uow:
+        uow.workers.add_event(
+            project.id,
+            wanda.user_id,
+            rule="too_fast",
+            actions=[{"kind": "warn"}],
+            reason="median 1.2 s per label < 3 s over 40 labels",
+        )
+        uow.commit()
+    page = api.client.get(f"/projects/{project.id}/annotate")
+    assert "median 1.2 s per label &lt; 3 s over 40 labels" in page.text
     api.client.cookies.clear()
     page_login(api.client, "req")
     page = api.client.get(f"/projects/{project.id}/annotate")

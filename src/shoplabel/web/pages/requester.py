@@ -21,7 +21,15 @@ from shoplabel.domain.scheduling import POLICIES
 from shoplabel.domain.templates import TEMPLATES
 from shoplabel.domain.users import UserStatus
 from shoplabel.errors import InvalidInput
-from shoplabel.services import aggregation, auth, dashboards, jobs, projects, quality_report
+from shoplabel.services import (
+    aggregation,
+    auth,
+    dashboard_pages,
+    dashboards,
+    jobs,
+    projects,
+    quality_report,
+)
 from shoplabel.services.dashboards import CONFIDENCE_BINS
 from shoplabel.web.api import imports as import_api
 from shoplabel.web.deps import PlatformDep, UowDep
@@ -248,8 +256,8 @@ def _quality_charts(report: quality_report.QualityReport) -> dict[str, Any]:
 def dashboard_page(
     project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
 ) -> HTMLResponse:
-    view = dashboards.project_dashboard(uow, actor=user.actor, project_id=project_id)
-    report = quality_report.quality_report(uow, actor=user.actor, project_id=project_id)
+    page = dashboard_pages.dashboard_page(uow, actor=user.actor, project_id=project_id)
+    view, report = page.dashboard, page.report
     c = view.project.counters
     charts = {
         "progress": {"done": c.n_done, "open": c.n_open, "review": c.n_review},
