@@ -19,6 +19,7 @@ import numpy as np
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
+from shoplabel.errors import WorkerBanned, WorkerSuspended
 from shoplabel.services import assignment, submissions
 
 __all__ = ["Answer", "ReplayReport", "replay"]
@@ -38,6 +39,8 @@ class ReplayReport:
     arrivals: int
     submitted: int
     idle: int
+    #: Arrivals refused because a quality rule banned or suspended the worker (also idle).
+    blocked: int = 0
 
 
 def replay(
@@ -54,14 +57,23 @@ def replay(
     pending: dict[str, dict[ItemId, Any]] = defaultdict(dict)
     for a in answers:
         pending[a.worker][a.item_id] = a.value  # a repeated (worker, item): the last counts
-    submitted = idle = 0
+    submitted = idle = blocked = 0
     for n, a in enumerate(answers, start=1):
         mine = pending[a.worker]
         task = None
         if mine:
-            task = assignment.next_task(
-                uows(), actor=actors[a.worker], project_id=project_id, rng=rng, only=list(mine)
-            )
+            try:
+                task = assignment.next_task(
+                    uows(),
+                    actor=actors[a.worker],
+                    project_id=project_id,
+                    rng=rng,
+                    only=list(mine),
+                )
+            except (WorkerBanned, WorkerSuspended):
+                # A quality rule blocked this worker: like a real one, they get nothing more
+                # (a suspension may end, so their answers stay pending).
+                blocked += 1
         if task is None:
             idle += 1
         else:
@@ -73,4 +85,4 @@ def replay(
                 after_submit(submitted)
         if progress:
             progress(n)
-    return ReplayReport(arrivals=len(answers), submitted=submitted, idle=idle)
+    return ReplayReport(arrivals=len(answers), submitted=submitted, idle=idle, blocked=blocked)
