@@ -19,7 +19,8 @@ as many random items as an average real worker, interleaved with the real arriva
 
 The default quality rules are switched off in the replay project unless ``--quality-rules``
 (the rows in the docs were measured that way; a banned worker's arrivals now count as idle).
-``--bound`` prints an offline stopping bound instead (no services). Scratch databases live in ``/dev/shm`` when present.
+``--bound`` prints an offline stopping bound instead (no services). Scratch databases live
+in ``/dev/shm`` when present.
 Results and the exact commands: ``docs/benchmarks.md``, *Routing and dynamic overlap*.
 """
 
