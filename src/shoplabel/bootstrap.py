@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoplabel.config import Settings
+from shoplabel.dataprep.pii.sealing import Keyring
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.ml.router import fit_router
+from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.routing_training import Trainer
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.uow import SqlUnitOfWork
 
-__all__ = ["Platform", "build", "load_secret"]
+__all__ = ["Platform", "build", "load_secret", "privacy_keys"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Platform:
     dispose: Callable[[], None]
     #: Fits the learned routing model in aggregation runs (scikit-learn, from ``ml``).
     trainer: Trainer | None = None
+    #: Data keys sealing the originals of masked fields, and the pseudonym key.
+    privacy: PrivacyKeys = field(default_factory=PrivacyKeys.none)
 
 
 def load_secret(settings: Settings) -> str:
@@ -41,6 +47,22 @@ def load_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def privacy_keys(settings: Settings, secret: str) -> PrivacyKeys:
+    """The keyring from ``SHOPLABEL_DATA_KEYS`` and the PII key (configured, or derived from
+    the secret key so that pseudonyms are stable without extra configuration).
+
+    Raises:
+        InvalidDataKeys: malformed keys (the message never contains key material).
+    """
+    spec = settings.data_keys.get_secret_value() if settings.data_keys else None
+    keyring = Keyring.parse(spec, active=settings.data_key_id)
+    if settings.pii_key is not None and settings.pii_key.get_secret_value():
+        pii_key = settings.pii_key.get_secret_value().encode()
+    else:
+        pii_key = hmac.new(secret.encode(), b"shoplabel pii key", hashlib.sha256).digest()
+    return PrivacyKeys(keyring, pii_key)
+
+
 def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
     """Create the data directory, connect, migrate and return the wired :class:`Platform`."""
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
@@ -51,10 +73,12 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine)
 
+    secret = load_secret(settings)
     return Platform(
         settings=settings,
         uow=uow,
-        secret=load_secret(settings),
+        secret=secret,
         dispose=engine.dispose,
         trainer=fit_router,
+        privacy=privacy_keys(settings, secret),
     )

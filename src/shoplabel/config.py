@@ -54,6 +54,20 @@ class Settings(BaseSettings):
         default=0.5, gt=0, description="How often the job worker polls the outbox."
     )
     db_pool_size: int = Field(default=20, ge=1, description="Connection pool size (PostgreSQL).")
+    data_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256-GCM keys sealing the originals of masked fields: comma-separated "
+        "`key_id:base64key` (32 random bytes each; `shoplabel keys generate`).",
+    )
+    data_key_id: str | None = Field(
+        default=None,
+        description="Id of the data key that seals new data; empty means the first of DATA_KEYS.",
+    )
+    pii_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the `hash` mask style and of fingerprint ids of masked rows; "
+        "empty means one derived from the secret key.",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite in ``data_dir``."""

@@ -53,6 +53,7 @@ def import_items(
             project_id=ProjectId(project_id),
             options=opts,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            keys=p.privacy,
         )
     console.print(
         f"rows {report.rows}: inserted [green]{report.inserted}[/], already stored "

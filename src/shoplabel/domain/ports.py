@@ -18,6 +18,7 @@ from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, Use
 from shoplabel.domain.items import Item, ItemStatus, NewItem
 from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.labels import LabelSchema
+from shoplabel.domain.privacy import ItemSecret, NewItemSecret, Reveal
 from shoplabel.domain.projects import Project, ProjectSettings
 from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
 from shoplabel.domain.scheduling import CandidateOrder
@@ -34,6 +35,7 @@ __all__ = [
     "LabelRow",
     "LeaseRepository",
     "NewProject",
+    "PrivacyRepository",
     "ProjectRepository",
     "QualityRepository",
     "ReviewRepository",
@@ -151,6 +153,9 @@ class ItemRepository(Protocol):
     def page(
         self, project_id: ProjectId, *, after_id: int, limit: int, status: ItemStatus | None
     ) -> list[Item]: ...
+    def add_many_returning_ids(
+        self, project_id: ProjectId, items: Sequence[NewItem]
+    ) -> dict[str, ItemId]: ...
 
 
 class LeaseRepository(Protocol):
@@ -285,6 +290,31 @@ class QualityRepository(Protocol):
     def review_resolved(self, project_id: ProjectId) -> int: ...
 
 
+class PrivacyRepository(Protocol):
+    def add_secrets(
+        self, project_id: ProjectId, secrets: Mapping[ItemId, NewItemSecret]
+    ) -> None: ...
+    def find(self, item_id: ItemId) -> ItemSecret | None: ...
+    def views(self, item_ids: Sequence[ItemId]) -> dict[ItemId, Mapping[str, Any]]: ...
+    def key_counts(self, project_id: ProjectId | None) -> dict[str, int]: ...
+    def list_by_key(
+        self, key_id: str, *, project_id: ProjectId | None, after_item_id: int, limit: int
+    ) -> list[ItemSecret]: ...
+    def rekey(self, item_id: ItemId, *, old_key_id: str, key_id: str, sealed: bytes) -> bool: ...
+    def add_reveal(
+        self,
+        item_id: ItemId,
+        *,
+        project_id: ProjectId,
+        actor_id: UserId,
+        fields: Sequence[str],
+        reason: str,
+    ) -> int: ...
+    def list_reveals(
+        self, project_id: ProjectId, *, item_id: ItemId | None, before_id: int | None, limit: int
+    ) -> list[Reveal]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -316,6 +346,8 @@ class UnitOfWork(Protocol):
     def quality(self) -> QualityRepository: ...
     @property
     def dashboards(self) -> DashboardRepository: ...
+    @property
+    def privacy(self) -> PrivacyRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -59,6 +59,7 @@ class ProjectSettings:
     quality_rules: Mapping[str, Any] | None = None
     exam: Mapping[str, Any] | None = None
     review_stages: tuple[str, ...] = ("review",)
+    privacy: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -67,6 +68,8 @@ class ProjectSettings:
         if self.exam is not None:
             out["exam"] = dict(self.exam)
         out["review_stages"] = list(self.review_stages)
+        if self.privacy is not None:
+            out["privacy"] = dict(self.privacy)
         return out
 
 
@@ -125,6 +128,10 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             details={"field": "quality_rules"},
         )
     _check_review_stages(s.review_stages)
+    if s.privacy is not None and not isinstance(s.privacy, Mapping):
+        raise InvalidSettings(
+            "setting 'privacy' must be a JSON object or null", details={"field": "privacy"}
+        )
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):
             raise InvalidSettings(

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from shoplabel.dataprep.pii.policy import Audience
 from shoplabel.domain.annotations import Lease, LeaseState
 from shoplabel.domain.ids import ItemId, LeaseId, ProjectId
 from shoplabel.domain.items import Item
@@ -35,6 +36,7 @@ from shoplabel.quality import (
 from shoplabel.services import worker_quality
 from shoplabel.services.access import require_labeller
 from shoplabel.services.posteriors import current_model
+from shoplabel.services.privacy import with_views
 from shoplabel.services.routing_training import worker_skills
 
 __all__ = [
@@ -348,7 +350,7 @@ def read_item(uow: UnitOfWork, *, actor: Actor, item_id: ItemId) -> Item:
         item = uow.items.get(item_id)
         project = uow.projects.get(item.project_id)
         if can_manage_project(actor, project):
-            return item
+            return with_views(uow, [item], Audience.MANAGER)[0]
         lease = uow.leases.find_active(project.id, actor.user_id, now=uow.now())
     if lease is None or lease.item_id != item_id:
         raise ItemNotFound(

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
+from shoplabel.dataprep.pii.policy import Audience
 from shoplabel.domain.annotations import Annotation
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
+from shoplabel.services.privacy import with_views
 from shoplabel.services.projects import visible_project
 
 __all__ = ["ExportKind", "export_rows"]
@@ -46,7 +48,9 @@ def _item_pages(uows: Callable[[], UnitOfWork], project_id: ProjectId) -> Iterat
     after = 0
     while True:
         with uows().reading() as uow:
-            items = uow.items.page(project_id, after_id=after, limit=PAGE, status=None)
+            page = uow.items.page(project_id, after_id=after, limit=PAGE, status=None)
+            # Exports are for managers (checked in export_rows): their view of masked fields.
+            items = with_views(uow, page, Audience.MANAGER)
             ids = [i.id for i in items]
             labels = uow.annotations.list_for_items(ids)
             consensus = uow.consensus.get_many(ids)

@@ -27,10 +27,12 @@ from shoplabel.domain.items import NewItem, canonical_json, content_hash
 from shoplabel.domain.labels import LabelSchema, SchemaKind, field_text, validate_value
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.privacy import NewItemSecret
 from shoplabel.domain.projects import Project
 from shoplabel.domain.templates import get_template
 from shoplabel.domain.users import Actor
 from shoplabel.errors import EmptyInput, ImportRejected, InvalidInput, ShoplabelError
+from shoplabel.services.privacy import ItemMasker, MaskedRowProblem, PrivacyKeys, masker_for
 from shoplabel.services.projects import visible_project
 
 __all__ = ["ImportOptions", "ImportReport", "Progress", "import_file", "row_to_item"]
@@ -199,15 +201,27 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
     )
 
 
-def _convert_batch(batch: RecordBatch, project: Project) -> tuple[list[NewItem], list[RowError]]:
-    items: list[NewItem] = []
-    errors = list(batch.errors)
+@dataclass
+class _Converted:
+    items: list[NewItem] = field(default_factory=list)
+    secrets: dict[str, NewItemSecret] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _convert_batch(batch: RecordBatch, project: Project, masker: ItemMasker | None) -> _Converted:
+    out = _Converted(errors=list(batch.errors))
     for rec in batch.records:
         try:
-            items.append(_convert(rec.fields, project))
-        except _RowProblem as p:
-            errors.append(RowError(row=rec.row, field=p.field, code=p.code, reason=p.reason))
-    return items, errors
+            item = _convert(rec.fields, project)
+            if masker is not None:
+                derived = rec.fields.get("external_id") in (None, "")
+                item, secret = masker.apply(item, derived_id=derived)
+                if secret is not None:
+                    out.secrets[item.external_id] = secret
+            out.items.append(item)
+        except (_RowProblem, MaskedRowProblem) as p:
+            out.errors.append(RowError(row=rec.row, field=p.field, code=p.code, reason=p.reason))
+    return out
 
 
 def _batches(path: Path, opts: ImportOptions) -> Iterator[RecordBatch]:
@@ -257,26 +271,42 @@ class _Tally:
         )
 
 
-def _store(uow: UnitOfWork, project_id: ProjectId, items: list[NewItem]) -> tuple[int, int]:
-    """Insert one batch in one transaction; return (inserted, skipped as already stored)."""
+def _store(uow: UnitOfWork, project_id: ProjectId, batch: _Converted) -> tuple[int, int]:
+    """Insert one batch in one transaction; return (inserted, skipped as already stored).
+
+    Items and the sealed originals of their masked fields are written in the same
+    transaction: an item is never stored without its secret, nor a secret without its item.
+    """
+    items = batch.items
     unique: dict[str, NewItem] = {}
     for it in items:
         unique.setdefault(it.external_id, it)
     with uow:
         # INSERT ... ON CONFLICT DO NOTHING skips stored external ids; no pre-query needed.
-        inserted = uow.items.add_many(project_id, list(unique.values()))
+        if batch.secrets:
+            ids = uow.items.add_many_returning_ids(project_id, list(unique.values()))
+            new = {ids[e]: s for e, s in batch.secrets.items() if e in ids}
+            uow.privacy.add_secrets(project_id, new)
+            inserted = len(ids)
+        else:
+            inserted = uow.items.add_many(project_id, list(unique.values()))
         uow.projects.add_counters(project_id, n_items=inserted, n_open=inserted)
         uow.commit()
     return inserted, len(items) - inserted
 
 
 def _validate_all(
-    path: Path, project: Project, opts: ImportOptions, tally: _Tally, progress: Progress | None
+    path: Path,
+    project: Project,
+    opts: ImportOptions,
+    tally: _Tally,
+    progress: Progress | None,
+    masker: ItemMasker | None,
 ) -> None:
     for batch in _batches(path, opts):
-        _, errors = _convert_batch(batch, project)
+        converted = _convert_batch(batch, project, masker)
         tally.rows += len(batch.records) + len(batch.errors)
-        tally.errors(errors)
+        tally.errors(converted.errors)
         if progress:
             progress(batch.bytes_read, 2 * batch.total_bytes)
 
@@ -288,13 +318,14 @@ def _load(
     opts: ImportOptions,
     tally: _Tally,
     progress: Progress | None,
+    masker: ItemMasker | None = None,
 ) -> None:
     offset = 1 if opts.strict else 0  # a strict import already read the file once
     for batch in _batches(path, opts):
-        items, errors = _convert_batch(batch, project)
+        converted = _convert_batch(batch, project, masker)
         tally.rows += len(batch.records) + len(batch.errors)
-        tally.errors(errors)
-        inserted, skipped = _store(uows(), project.id, items)
+        tally.errors(converted.errors)
+        inserted, skipped = _store(uows(), project.id, converted)
         tally.inserted += inserted
         tally.skipped += skipped
         if progress:
@@ -311,23 +342,27 @@ def import_file(
     project_id: ProjectId,
     options: ImportOptions = ImportOptions(),
     progress: Progress | None = None,
+    keys: PrivacyKeys | None = None,
 ) -> ImportReport:
     """Import ``path`` into a project; one short transaction per batch.
 
     Takes a unit-of-work *factory* because a large import is many transactions, so workers
-    keep labelling while it runs.
+    keep labelling while it runs. When the project has a ``privacy`` policy, rows are masked
+    before they are stored and the originals are sealed with ``keys``.
 
     Raises:
         ImportRejected: ``strict`` and some row is bad; nothing was stored.
         EmptyInput: the file has no rows.
+        DataKeyMissing: the project masks fields and ``keys`` has no data key.
     """
     with uows().reading() as uow:
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"import into project {project_id}")
+    masker = masker_for(project, keys or PrivacyKeys.none(), max_payload_bytes=MAX_PAYLOAD_BYTES)
     tally = _Tally(options.rejects_path)
     try:
         if options.strict:
-            _validate_all(path, project, options, tally, progress)
+            _validate_all(path, project, options, tally, progress, masker)
             if tally.rejected:
                 report = tally.report(stored=False)
                 first = report.errors[0]
@@ -337,7 +372,7 @@ def import_file(
                     details=report.to_dict(),
                 )
             tally.rows = 0
-        _load(uows, path, project, options, tally, progress)
+        _load(uows, path, project, options, tally, progress, masker)
     except BaseException:
         tally.abort()
         raise

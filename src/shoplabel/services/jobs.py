@@ -13,6 +13,7 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
 from shoplabel.errors import JobNotFound, ShoplabelError
 from shoplabel.services.imports import ImportOptions, import_file
+from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
 
 __all__ = ["check_storage", "enqueue_import", "get_job", "run_next"]
@@ -59,7 +60,9 @@ def get_job(uow: UnitOfWork, *, actor: Actor, job_id: JobId) -> Job:
     raise JobNotFound(f"job {job_id} does not exist", details={"job_id": job_id})
 
 
-def _run_import(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
+def _run_import(
+    uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None
+) -> dict[str, object]:
     p = job.payload
     if job.project_id is None or job.created_by is None:
         raise JobNotFound(f"import job {job.id} has no project or owner")
@@ -86,16 +89,18 @@ def _run_import(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
         project_id=job.project_id,
         options=options,
         progress=progress,
+        keys=keys,
     )
     return report.to_dict()
 
 
-_RUNNERS: dict[JobKind, Callable[[Callable[[], UnitOfWork], Job], dict[str, object]]] = {
+_Runner = Callable[[Callable[[], UnitOfWork], Job, PrivacyKeys | None], dict[str, object]]
+_RUNNERS: dict[JobKind, _Runner] = {
     JobKind.IMPORT: _run_import,
 }
 
 
-def run_next(uows: Callable[[], UnitOfWork]) -> Job | None:
+def run_next(uows: Callable[[], UnitOfWork], *, keys: PrivacyKeys | None = None) -> Job | None:
     """Claim the oldest pending job and run it to completion; ``None`` if the queue is empty.
 
     A domain error fails the job with its message (and details for an import's rejected
@@ -108,7 +113,7 @@ def run_next(uows: Callable[[], UnitOfWork]) -> Job | None:
     if job is None:
         return None
     try:
-        result = _RUNNERS[job.kind](uows, job)
+        result = _RUNNERS[job.kind](uows, job, keys)
     except ShoplabelError as e:
         with uows() as uow:
             uow.jobs.fail(

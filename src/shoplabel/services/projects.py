@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shoplabel.dataprep.pii.policy import Audience, PrivacyPolicy
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.labels import parse_schema
@@ -23,6 +24,7 @@ from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput, InvalidSettings, ProjectNotFound
 from shoplabel.inference.registry import AGGREGATORS, DEFAULT_METHOD
 from shoplabel.services import worker_quality
+from shoplabel.services.privacy import with_views
 
 __all__ = [
     "ProjectSpec",
@@ -40,6 +42,7 @@ def _validate_names(settings: ProjectSettings) -> ProjectSettings:
     get_policy(settings.assignment_policy)
     worker_quality.ruleset(settings)
     worker_quality.exam_policy(settings)
+    PrivacyPolicy.parse(settings.privacy)
     if settings.aggregation_method == "default":
         return settings
     if settings.aggregation_method not in AGGREGATORS:
@@ -171,4 +174,5 @@ def list_items(
     with uow.reading():
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"list the items of project {project_id}")
-        return uow.items.page(project_id, after_id=after_id, limit=limit, status=status)
+        page = uow.items.page(project_id, after_id=after_id, limit=limit, status=status)
+        return with_views(uow, page, Audience.MANAGER)

@@ -38,6 +38,7 @@ from shoplabel.inference import WorkerModel
 from shoplabel.quality import BetaAccuracy
 from shoplabel.services.assignment import visible_fields
 from shoplabel.services.posteriors import model_from_json
+from shoplabel.services.privacy import audience_of, with_views
 from shoplabel.services.projects import visible_project
 
 __all__ = [
@@ -243,6 +244,8 @@ def review_queue(
         project = visible_project(uow, actor, project_id)
         _require_reviewer(uow, actor, project)
         rows = uow.reviews.queue(project_id, after_id=after_id, limit=limit, stage=stage)
+        seen = with_views(uow, [item for item, _ in rows], audience_of(actor, project))
+        rows = [(item, st) for item, (_, st) in zip(seen, rows, strict=True)]
         ids = [item.id for item, _ in rows]
         by_item = {i: _valid(a) for i, a in uow.annotations.list_for_items(ids).items()}
         consensus = uow.consensus.get_many(ids)

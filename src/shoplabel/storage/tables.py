@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -34,11 +35,13 @@ __all__ = [
     "Base",
     "ConsensusRow",
     "ItemRow",
+    "ItemSecretRow",
     "JobRow",
     "LeaseRow",
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
+    "RevealRow",
     "ReviewDecisionRow",
     "UserRow",
     "WorkerModelRow",
@@ -354,3 +357,47 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
+
+
+class ItemSecretRow(Base):
+    """The sealed originals of an item's masked fields, and the other audiences' views.
+
+    A table of its own: next-task and paging never read it, only reveals, review pages and
+    manager views do, and ``shoplabel keys rotate`` walks it by ``key_id``.
+    """
+
+    __tablename__ = "item_secrets"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # Id of the data key the originals are sealed with (SHOPLABEL_DATA_KEYS).
+    key_id: Mapped[str] = mapped_column(String(32))
+    # AES-256-GCM: 12-byte nonce || ciphertext || 16-byte tag of the originals' JSON.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # {"reviewer": {path: masked value}, "manager": {...}} where they differ from the payload.
+    views: Mapped[dict[str, Any]]
+    # PII kind -> findings, for reports.
+    found: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        # Key rotation: the rows of one key, keyset by item id.
+        Index("ix_item_secrets_key_id", "key_id", "item_id"),
+        Index("ix_item_secrets_project_id", "project_id", "item_id"),
+    )
+
+
+class RevealRow(Base):
+    """The audit trail of reveals: who saw which original fields of which item, when, why."""
+
+    __tablename__ = "reveals"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    fields: Mapped[list[Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_reveals_project_id_id", "project_id", "id"),)

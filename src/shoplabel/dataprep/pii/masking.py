@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -19,7 +19,7 @@ from shoplabel.dataprep.pii.errors import MissingMaskKey
 from shoplabel.dataprep.pii.partial import partial_mask
 from shoplabel.dataprep.pii.spans import KIND_TAGS, PiiKind, PiiSpan
 
-__all__ = ["HASH_HEX_CHARS", "MaskResult", "MaskStyle", "mask", "pseudonym"]
+__all__ = ["HASH_HEX_CHARS", "MaskResult", "MaskStyle", "mask", "pseudonym", "render"]
 
 #: Hex characters of the HMAC kept in a ``hash`` tag (32 bits).
 HASH_HEX_CHARS: Final = 8
@@ -75,13 +75,27 @@ def mask(
     if chosen is MaskStyle.HASH and not key:
         raise MissingMaskKey("the hash mask style needs a secret key (SHOPLABEL_PII_KEY)")
     spans = detect(text, kinds=kinds)
+    return MaskResult(render(text, spans, style=chosen, key=key), spans)
+
+
+def render(
+    text: str, spans: Sequence[PiiSpan], *, style: MaskStyle, key: bytes | None = None
+) -> str:
+    """Replace already detected ``spans`` of ``text`` in one style (detect once, render in
+    several styles).
+
+    Raises:
+        MissingMaskKey: ``style`` is ``hash`` and ``key`` is empty or ``None``.
+    """
+    if style is MaskStyle.HASH and not key:
+        raise MissingMaskKey("the hash mask style needs a secret key (SHOPLABEL_PII_KEY)")
     parts: list[str] = []
     last = 0
     for span in spans:
-        parts += [text[last : span.start], _replacement(span, chosen, key)]
+        parts += [text[last : span.start], _replacement(span, style, key)]
         last = span.end
     parts.append(text[last:])
-    return MaskResult("".join(parts), spans)
+    return "".join(parts)
 
 
 def pseudonym(kind: PiiKind, value: str, *, key: bytes) -> str:
@@ -100,7 +114,7 @@ def _replacement(span: PiiSpan, style: MaskStyle, key: bytes | None) -> str:
         return f"[{KIND_TAGS[span.kind]}]"
     if style is MaskStyle.PARTIAL:
         return partial_mask(span.kind, fold(span.text))
-    assert key is not None  # checked by mask()
+    assert key is not None  # checked by render()
     return pseudonym(span.kind, span.text, key=key)
 
 

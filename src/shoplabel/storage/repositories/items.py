@@ -58,6 +58,17 @@ class SqlItemRepository(Repository):
         """Insert ``items``, skipping external ids already stored; return how many were new."""
         if not items:
             return 0
+        return len(self._insert(project_id, items).all())
+
+    def add_many_returning_ids(
+        self, project_id: ProjectId, items: Sequence[NewItem]
+    ) -> dict[str, ItemId]:
+        """Like :meth:`add_many`; return external id -> new item id of the rows inserted."""
+        if not items:
+            return {}
+        return {ext: ItemId(i) for i, ext in self._insert(project_id, items, ext=True).all()}
+
+    def _insert(self, project_id: ProjectId, items: Sequence[NewItem], *, ext: bool = False) -> Any:
         now = self._now()
         rows = [
             {
@@ -76,8 +87,8 @@ class SqlItemRepository(Repository):
         ]
         dialect = self._s.get_bind().dialect.name
         stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
-        result = self._s.execute(stmt.returning(ItemRow.id), rows)
-        return len(result.all())
+        returned = (ItemRow.id, ItemRow.external_id) if ext else (ItemRow.id,)
+        return self._s.execute(stmt.returning(*returned), rows)
 
     def get(self, item_id: ItemId) -> Item:
         row = self._s.execute(_GET, {"b_id": item_id}).first()

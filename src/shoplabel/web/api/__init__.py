@@ -12,6 +12,7 @@ from shoplabel.web.api import (
     imports,
     items,
     jobs,
+    privacy,
     projects,
     quality,
     review,
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
         review,
         quality,
         export,
+        privacy,
         health,
     ):
         router.include_router(module.router)
