@@ -12,7 +12,7 @@ import html
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 #: kind -> raw values seeded into the reviews below.
@@ -40,13 +40,13 @@ GOLD: Final = ("positive", "neutral", "negative", "neutral", "positive", "positi
 _SEPARATORS: Final = re.compile(r"[\s\-().]")
 
 
-def reviews_csv(*, external_ids: bool = True) -> bytes:
-    """The seeded reviews as a CSV for the ``review_sentiment`` template, with gold."""
+def reviews_csv(*, external_ids: bool = True, gold: Sequence[object] = GOLD) -> bytes:
+    """The seeded reviews as a CSV (``review``, ``category``, ``gold`` columns)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow((["external_id"] if external_ids else []) + ["review", "category", "gold"])
-    for i, (review, gold) in enumerate(zip(REVIEWS, GOLD, strict=True)):
-        writer.writerow(([f"r{i}"] if external_ids else []) + [review, "headphones", gold])
+    for i, (review, g) in enumerate(zip(REVIEWS, gold, strict=True)):
+        writer.writerow([*([f"r{i}"] if external_ids else []), review, "headphones", g])
     return out.getvalue().encode("utf-8")
 
 
