@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from shoplabel.dataprep.pii.sealing import Keyring
+from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.users import Actor, Role
 from shoplabel.jobs.worker import drain
@@ -102,7 +103,7 @@ def walker(api: Api, username: str, role: Role) -> Walker:
     return Walker(api, username, pages, page_login(pages, username), actor.user_id)
 
 
-def _import(api: Api, owner: Actor, template: str, data: bytes, **kw: Any) -> tuple[int, int]:
+def _import(api: Api, owner: Actor, template: str, data: bytes, **kw: Any) -> tuple[ProjectId, int]:
     """A masked project filled through the import API; return (project id, job id)."""
     settings = {"privacy": POLICY, **kw.pop("settings", {})}
     project = api.project(owner, template=template, settings=settings, **kw)
@@ -127,7 +128,7 @@ def _label_all(w: Walker, pid: int, value: Any) -> int | None:
     return lease
 
 
-def _pass_exam(w: Walker, api: Api, pid: int) -> None:
+def _pass_exam(w: Walker, api: Api, pid: ProjectId) -> None:
     with api.uow().reading() as uow:
         gold = {int(i): g for i, g in uow.items.gold_labels(pid).items()}
     exam = w.call("POST", f"{API}/projects/{pid}/exam").json()
