@@ -83,7 +83,12 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir: Path = tmp_path_factory.mktemp("browser-data")
     settings = Settings(
-        data_dir=data_dir, run_jobs=True, job_poll_seconds=0.1, secret_key="browser-test-secret"
+        data_dir=data_dir,
+        run_jobs=True,
+        job_poll_seconds=0.1,
+        secret_key="browser-test-secret",
+        # A fixed test-only data key, so that masked projects can be imported (privacy tests).
+        data_keys="browser:" + "C" * 43 + "=",
     )
     platform = build(settings)
     server = LiveServer(platform)

@@ -18,9 +18,10 @@ import pytest
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.users import Actor, Role
-from shoplabel.services import auth, projects, submissions
+from shoplabel.services import auth, imports, projects, submissions
 from shoplabel.web.i18n import MESSAGES
 from tests.factories import PASSWORD, add_items, matching_payload
+from tests.pii_seed import REVIEWS, leaks, reviews_csv
 from tests.services.review_crowd import label
 from tests.web.pages.conftest import LiveServer
 
@@ -460,3 +461,58 @@ def test_worker_takes_the_exam_by_keyboard(page: Any, live_server: LiveServer, s
     page.click("#standing summary")
     assert page.is_visible("#standing .stats")
     check_layout(page, shots, "annotate-standing")
+
+
+def test_worker_sees_masked_text_and_owner_reveals_with_an_audit(
+    browser: Any, page: Any, live_server: LiveServer, shots: Path, tmp_path: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    spec = projects.ProjectSpec(
+        name=f"masked reviews {next(_names)}",
+        template="review_sentiment",
+        settings={"privacy": {"fields": {"review": {"worker": "tag", "manager": "partial"}}}},
+    )
+    pid = projects.create_project(live_server.platform.uow(), spec, actor=owner).id
+    src = tmp_path / "reviews.csv"
+    src.write_bytes(reviews_csv(gold=[""] * len(REVIEWS)))  # no gold: every item is a task
+    imports.import_file(
+        live_server.platform.uow,
+        src,
+        actor=owner,
+        project_id=pid,
+        keys=live_server.platform.privacy,
+    )
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{pid}/annotate")
+    wait_next_item(page, None)
+    shown = page.inner_text("#task")
+    assert "[PHONE]" in shown or "[NAME]" in shown, shown
+    assert not leaks(page.content())
+    check_layout(page, shots, "annotate-masked")
+    assert page.goto(f"/projects/{pid}/privacy").status == 403
+
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(10_000)
+    owner_page = context.new_page()
+    try:
+        login(owner_page, owner.username)
+        owner_page.goto(f"/projects/{pid}")
+        owner_page.click("text=" + MESSAGES["en"]["project.privacy"])
+        owner_page.wait_for_selector("#no-reveals")
+        item = projects.list_items(live_server.platform.uow(), actor=owner, project_id=pid)[0]
+        owner_page.fill("#item_id", str(item.id))
+        owner_page.click("#item-lookup button")
+        owner_page.wait_for_selector("#reveal-form")
+        assert "138****5678" in owner_page.inner_text("#masked-payload")
+        assert not leaks(owner_page.content())
+        check_layout(owner_page, shots, "privacy-item")
+        owner_page.fill("#reason", "customer asked for a callback")
+        owner_page.click("#reveal-form button")
+        owner_page.wait_for_selector("#originals")
+        assert REVIEWS[0] in owner_page.inner_text("#originals")
+        row = owner_page.locator("#reveal-audit tbody tr").first.inner_text()
+        assert owner.username in row and "customer asked for a callback" in row and "review" in row
+        check_layout(owner_page, shots, "privacy-revealed")
+    finally:
+        context.close()
