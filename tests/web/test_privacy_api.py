@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from shoplabel.dataprep.pii.sealing import Keyring
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.users import Actor, Role
+from shoplabel.jobs.worker import drain
 from shoplabel.services import imports
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.web.app import create_app
@@ -116,3 +117,26 @@ def test_privacy_page_reveals_with_a_reason_and_lists_the_audit(papi: Api, tmp_p
     page_login(worker, "wk")
     r = worker.get(f"/projects/{pid}/privacy?item_id={ids[1]}")
     assert r.status_code == 403 and not leaks(r.text)
+
+
+def test_upload_into_a_masked_project_without_a_key_fails_and_stores_nothing(api: Api) -> None:
+    owner = api.user("req", Role.REQUESTER)
+    project = api.project(owner, template="review_sentiment", settings={"privacy": POLICY})
+    files = {"file": ("reviews.csv", reviews_csv(), "text/csv")}
+    r = api.client.post(
+        f"{API}/projects/{project.id}/imports", files=files, headers=api.auth("req")
+    )
+    assert r.status_code == 202, r.text
+    assert drain(api.platform.uow) == 1  # the platform of `api` has no data key
+    job = api.client.get(f"{API}/jobs/{r.json()['id']}", headers=api.auth("req")).json()
+    assert job["status"] == "failed" and job["error"].startswith("data_key_missing:")
+    assert not leaks(str(job))
+    shown = api.client.get(f"{API}/projects/{project.id}", headers=api.auth("req")).json()
+    assert shown["counters"]["n_items"] == 0
+    r = api.client.patch(
+        f"{API}/projects/{project.id}/settings",
+        json={"privacy": {"fields": {"review": {"worker": "blur"}}}},
+        headers=api.auth("req"),
+    )
+    assert (r.status_code, error_code(r)) == (422, "invalid_settings")
+    assert r.json()["error"]["details"] == {"field": "privacy"}
