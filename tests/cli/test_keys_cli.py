@@ -80,3 +80,21 @@ def test_masked_import_status_and_rotation(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not leaks(logged) and not [v for v in SEED_VALUES if v in logged]
     assert REVIEWS[0] not in logged
+
+
+def test_mask_command_logs_and_prints_no_pii(
+    cli: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    src = tmp_path / "reviews.jsonl"
+    lines = [json.dumps({"review": r}, ensure_ascii=False) for r in REVIEWS]
+    src.write_text("\n".join([*lines, "{bad json 13812345678"]) + "\n", encoding="utf-8")
+    out = _run(cli, "mask", str(src), "--out", str(tmp_path / "o.jsonl"), code=2)
+    assert "mask_rejected" in out and not leaks(out)
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "found.csv"
+    out = _run(cli, "mask", str(src), "--out", str(tmp_path / "o.jsonl"), "--report", str(report))
+    assert not leaks(out + report.read_text(encoding="utf-8"))
+    assert not leaks((tmp_path / "o.jsonl").read_text(encoding="utf-8"))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not leaks(logged)
