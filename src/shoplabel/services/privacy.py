@@ -20,6 +20,7 @@ from typing import Any
 from shoplabel.dataprep.pii.errors import MissingMaskKey
 from shoplabel.dataprep.pii.policy import Audience, PrivacyPolicy, mask_payload, set_path
 from shoplabel.dataprep.pii.sealing import Keyring
+from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import Item, NewItem, canonical_json, content_hash
 from shoplabel.domain.permissions import can_manage_project
 from shoplabel.domain.ports import UnitOfWork
@@ -64,7 +65,7 @@ class MaskedRowProblem(Exception):
 class ItemMasker:
     """Masks and seals the rows of one import into one project."""
 
-    project_id: Any
+    project_id: ProjectId
     policy: PrivacyPolicy
     keys: PrivacyKeys
     max_payload_bytes: int

@@ -93,7 +93,8 @@ def reveal(
         )
         originals: dict[str, Any] = json.loads(plain)
         if fields:
-            originals = {f: v for f, v in originals.items() if f in set(fields)}
+            wanted = set(fields)
+            originals = {f: v for f, v in originals.items() if f in wanted}
             if not originals:
                 raise NothingToReveal(
                     f"item {item_id} has none of the masked fields {sorted(fields)}",
