@@ -231,3 +231,27 @@ def test_no_pii_in_logs_on_import_reveal_and_rotation(
     assert any("reveal" in m for m in messages)  # the reveal path does log, without values
     assert not leaks("\n".join(messages))
     assert not [m for m in messages if any(v in m for v in SEED_VALUES)]
+
+
+def test_a_repeated_external_id_keeps_the_first_row_and_its_own_secret(
+    db: Database, tmp_path: Path
+) -> None:
+    owner = make_actor(db.uow(), "req", Role.REQUESTER)
+    project = masked_project(db, owner)
+    src = tmp_path / "dups.csv"
+    src.write_text(
+        "external_id,review,category\n"
+        "d1,no personal data here,x\n"
+        "d1,call 13812345678,x\n"
+        "d2,call 13812345678,x\n"
+        "d2,mail li.lei@example.com,x\n",
+        encoding="utf-8",
+    )
+    report = imports.import_file(db.uow, src, actor=owner, project_id=project.id, keys=keys())
+    assert (report.inserted, report.skipped_existing) == (2, 2)
+    d1, d2 = _items(db, project.id)
+    assert (d1.payload["review"], d2.payload["review"]) == ("no personal data here", "call [PHONE]")
+    with pytest.raises(reveals.NothingToReveal):
+        reveals.reveal(db.uow(), actor=owner, item_id=d1.id, keys=keys(), reason="x")
+    got = reveals.reveal(db.uow(), actor=owner, item_id=d2.id, keys=keys(), reason="x")
+    assert got.originals == {"review": "call 13812345678"}

@@ -203,8 +203,9 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
 
 @dataclass
 class _Converted:
-    items: list[NewItem] = field(default_factory=list)
-    secrets: dict[str, NewItemSecret] = field(default_factory=dict)
+    """A batch's items, each with the sealed originals of its masked fields (if any)."""
+
+    items: list[tuple[NewItem, NewItemSecret | None]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -212,13 +213,11 @@ def _convert_batch(batch: RecordBatch, project: Project, masker: ItemMasker | No
     out = _Converted(errors=list(batch.errors))
     for rec in batch.records:
         try:
-            item = _convert(rec.fields, project)
+            item, secret = _convert(rec.fields, project), None
             if masker is not None:
                 derived = rec.fields.get("external_id") in (None, "")
                 item, secret = masker.apply(item, derived_id=derived)
-                if secret is not None:
-                    out.secrets[item.external_id] = secret
-            out.items.append(item)
+            out.items.append((item, secret))
         except (_RowProblem, MaskedRowProblem) as p:
             out.errors.append(RowError(row=rec.row, field=p.field, code=p.code, reason=p.reason))
     return out
@@ -278,18 +277,20 @@ def _store(uow: UnitOfWork, project_id: ProjectId, batch: _Converted) -> tuple[i
     transaction: an item is never stored without its secret, nor a secret without its item.
     """
     items = batch.items
-    unique: dict[str, NewItem] = {}
-    for it in items:
-        unique.setdefault(it.external_id, it)
+    # The first row of an external id wins, with its own secret (never another row's).
+    unique: dict[str, tuple[NewItem, NewItemSecret | None]] = {}
+    for it, secret in items:
+        unique.setdefault(it.external_id, (it, secret))
+    rows = [it for it, _ in unique.values()]
+    secrets = {e: s for e, (_, s) in unique.items() if s is not None}
     with uow:
         # INSERT ... ON CONFLICT DO NOTHING skips stored external ids; no pre-query needed.
-        if batch.secrets:
-            ids = uow.items.add_many_returning_ids(project_id, list(unique.values()))
-            new = {ids[e]: s for e, s in batch.secrets.items() if e in ids}
-            uow.privacy.add_secrets(project_id, new)
+        if secrets:
+            ids = uow.items.add_many_returning_ids(project_id, rows)
+            uow.privacy.add_secrets(project_id, {ids[e]: s for e, s in secrets.items() if e in ids})
             inserted = len(ids)
         else:
-            inserted = uow.items.add_many(project_id, list(unique.values()))
+            inserted = uow.items.add_many(project_id, rows)
         uow.projects.add_counters(project_id, n_items=inserted, n_open=inserted)
         uow.commit()
     return inserted, len(items) - inserted
