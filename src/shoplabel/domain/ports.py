@@ -18,6 +18,13 @@ from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, Use
 from shoplabel.domain.items import Item, ItemStatus, NewItem
 from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.labels import LabelSchema
+from shoplabel.domain.pay_ports import (
+    AuditRepository,
+    LeaderboardRepository,
+    LedgerRepository,
+    PayoutRepository,
+    PayRuleRepository,
+)
 from shoplabel.domain.projects import Project, ProjectSettings
 from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
 from shoplabel.domain.scheduling import CandidateOrder
@@ -316,6 +323,16 @@ class UnitOfWork(Protocol):
     def quality(self) -> QualityRepository: ...
     @property
     def dashboards(self) -> DashboardRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def pay_rules(self) -> PayRuleRepository: ...
+    @property
+    def payouts(self) -> PayoutRepository: ...
+    @property
+    def leaderboards(self) -> LeaderboardRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
