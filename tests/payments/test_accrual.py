@@ -105,7 +105,12 @@ def test_difficulty_and_template_rewards(db: Database) -> None:
 
 
 def test_review_reject_withholds_and_charges_the_penalty(db: Database) -> None:
-    settings = {"overlap_mode": "dynamic", "min_overlap": 2, "max_overlap": 3, "target_confidence": 0.8}
+    settings = {
+        "overlap_mode": "dynamic",
+        "min_overlap": 2,
+        "max_overlap": 3,
+        "target_confidence": 0.8,
+    }
     rule = {"currency": "USD", "reward": 10, "rejected_penalty": 2}
     crowd = build(db.uow, n_items=3, rule=rule, settings=settings)
     w = crowd.workers
@@ -126,7 +131,12 @@ def test_review_reject_withholds_and_charges_the_penalty(db: Database) -> None:
 
 
 def test_review_accept_pays_with_agreement_scores(db: Database) -> None:
-    settings = {"overlap_mode": "dynamic", "min_overlap": 2, "max_overlap": 3, "target_confidence": 0.8}
+    settings = {
+        "overlap_mode": "dynamic",
+        "min_overlap": 2,
+        "max_overlap": 3,
+        "target_confidence": 0.8,
+    }
     crowd = build(db.uow, n_items=3, settings=settings)
     w = crowd.workers
     item = label(db.uow, w[0], crowd.project, "same", 1000)
@@ -206,4 +216,7 @@ def test_bad_rules_are_refused_with_codes_and_nothing_stored(db: Database) -> No
     for rule, error in cases:
         with pytest.raises(error):
             pay_rules.set_rule(db.uow(), actor=crowd.owner, project_id=crowd.project.id, rule=rule)
-    assert [v.version for v in pay_rules.list_rules(db.uow(), actor=crowd.owner, project_id=crowd.project.id)] == [1]
+    assert [
+        v.version
+        for v in pay_rules.list_rules(db.uow(), actor=crowd.owner, project_id=crowd.project.id)
+    ] == [1]

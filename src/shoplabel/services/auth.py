@@ -222,7 +222,9 @@ def change_role(uow: UnitOfWork, *, actor: Actor | None, user_id: UserId, role: 
         uow.users.set_role(user_id, role)
         user = uow.users.get(user_id)
         fields = {"user_id": user_id, "from": before.value, "to": role.value}
-        audit.record(uow, AuditKind.ROLE_CHANGED, {**fields, "by": None if actor is None else actor.user_id})
+        audit.record(
+            uow, AuditKind.ROLE_CHANGED, {**fields, "by": None if actor is None else actor.user_id}
+        )
         uow.commit()
     return user
 

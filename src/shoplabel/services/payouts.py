@@ -62,7 +62,10 @@ def create_batch(
         if not lines:
             return None
         batch = uow.payouts.add_batch(
-            currency, minimum=minimum, lines=lines, created_by=None if actor is None else actor.user_id
+            currency,
+            minimum=minimum,
+            lines=lines,
+            created_by=None if actor is None else actor.user_id,
         )
         for worker_id, amount in lines:
             post(

@@ -32,7 +32,11 @@ def _lifespan(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if platform.settings.run_jobs:
-            worker = JobWorker(platform.uow, poll_seconds=platform.settings.job_poll_seconds)
+            worker = JobWorker(
+                platform.uow,
+                poll_seconds=platform.settings.job_poll_seconds,
+                pay_run_seconds=platform.settings.pay_run_seconds,
+            )
             worker.start()
         try:
             yield

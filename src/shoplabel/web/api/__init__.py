@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from shoplabel.web.api import (
     accounts,
     annotations,
+    audit,
     auth,
     exams,
     export,
@@ -12,6 +13,8 @@ from shoplabel.web.api import (
     imports,
     items,
     jobs,
+    pay,
+    payouts,
     projects,
     quality,
     review,
@@ -42,6 +45,9 @@ def api_router() -> APIRouter:
         review,
         quality,
         export,
+        pay,
+        payouts,
+        audit,
         health,
     ):
         router.include_router(module.router)
