@@ -28,7 +28,7 @@ from shoplabel.domain.ledger import EntryKind, NewEntry, transfer
 from shoplabel.domain.pay_rules import PayRuleVersion, apply_cap, reward_for, rule_at
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
-from shoplabel.services.ledger import post, project_account, worker_account
+from shoplabel.services.ledger import project_account, record_entries, worker_account, write
 
 __all__ = ["CURSOR", "AccrualReport", "accrue"]
 
@@ -52,7 +52,7 @@ class _Batch:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.n_entries = 0
+        self.posted: list[tuple[int, NewEntry]] = []
         self._projects: dict[ProjectId, Project] = {}
         self._rules: dict[ProjectId, list[PayRuleVersion]] = {}
         self._earned: dict[tuple[ProjectId, UserId, date], int] = {}
@@ -68,8 +68,9 @@ class _Batch:
         return rule_at(self._rules[project_id], at)
 
     def post(self, entry: NewEntry) -> None:
-        if post(self.uow, entry):
-            self.n_entries += 1
+        entry_id = write(self.uow, entry)
+        if entry_id is not None:
+            self.posted.append((entry_id, entry))
 
     def earned(self, key: tuple[ProjectId, UserId, date]) -> int:
         if key not in self._earned:
@@ -295,8 +296,9 @@ def _run_batch(uow: UnitOfWork, batch: int) -> tuple[int, int, int]:
     b = _Batch(uow)
     for _, body in records:
         _handle(b, json.loads(body))
+    record_entries(uow, b.posted)
     uow.commit()
-    return len(records), b.n_entries, new_cursor
+    return len(records), len(b.posted), new_cursor
 
 
 def accrue(

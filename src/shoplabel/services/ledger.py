@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shoplabel.domain.audit import AuditKind
@@ -10,7 +10,15 @@ from shoplabel.domain.ledger import Account, AccountKind, NewEntry
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.services import audit
 
-__all__ = ["BalanceCheck", "check_balances", "post", "project_account", "worker_account"]
+__all__ = [
+    "BalanceCheck",
+    "check_balances",
+    "post",
+    "project_account",
+    "record_entries",
+    "worker_account",
+    "write",
+]
 
 
 def project_account(project_id: int, currency: str) -> Account:
@@ -23,28 +31,40 @@ def worker_account(
     return Account(kind, worker_id, currency)
 
 
+def write(uow: UnitOfWork, entry: NewEntry) -> int | None:
+    """Post ``entry`` unless its cause was already posted; return its id if it was written.
+    The caller records it in the audit trail with :func:`record_entries`."""
+    return uow.ledger.post(entry, now=uow.now())
+
+
+def _entry_fields(entry_id: int, e: NewEntry) -> dict[str, object]:
+    return {
+        "entry_id": entry_id,
+        "cause": e.cause,
+        "entry_kind": e.kind.value,
+        "currency": e.currency,
+        "amount": e.amount,
+        "withheld": e.withheld,
+        "project_id": e.project_id,
+        "worker_id": e.worker_id,
+        "postings": [[p.account.kind.value, p.account.owner_id, p.amount] for p in e.postings],
+    }
+
+
+def record_entries(uow: UnitOfWork, posted: Sequence[tuple[int, NewEntry]]) -> None:
+    """One audit record for the entries posted in this transaction (the accrual writes one
+    per batch, not one per label: half the audit rows to write and seal)."""
+    if posted:
+        entries = [_entry_fields(i, e) for i, e in posted]
+        audit.record(uow, AuditKind.PAY_ENTRY, {"entries": entries})
+
+
 def post(uow: UnitOfWork, entry: NewEntry) -> bool:
-    """Post ``entry`` unless its cause was already posted; ``True`` if it was written."""
-    entry_id = uow.ledger.post(entry, now=uow.now())
+    """Post ``entry`` and record it in the audit trail; ``False`` if its cause was posted."""
+    entry_id = write(uow, entry)
     if entry_id is None:
         return False
-    audit.record(
-        uow,
-        AuditKind.PAY_ENTRY,
-        {
-            "entry_id": entry_id,
-            "cause": entry.cause,
-            "entry_kind": entry.kind.value,
-            "currency": entry.currency,
-            "amount": entry.amount,
-            "withheld": entry.withheld,
-            "project_id": entry.project_id,
-            "worker_id": entry.worker_id,
-            "postings": [
-                [p.account.kind.value, p.account.owner_id, p.amount] for p in entry.postings
-            ],
-        },
-    )
+    record_entries(uow, [(entry_id, entry)])
     return True
 
 

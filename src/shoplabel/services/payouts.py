@@ -26,7 +26,7 @@ from shoplabel.errors import (
     PayoutConfirmationConflict,
 )
 from shoplabel.services import audit
-from shoplabel.services.ledger import post, worker_account
+from shoplabel.services.ledger import record_entries, worker_account, write
 
 __all__ = ["ConfirmReport", "batch_lines", "confirm", "create_batch", "list_batches"]
 
@@ -67,23 +67,26 @@ def create_batch(
             lines=lines,
             created_by=None if actor is None else actor.user_id,
         )
+        posted = []
         for worker_id, amount in lines:
-            post(
-                uow,
-                NewEntry(
-                    cause=f"payout:{batch.id}:{worker_id}",
-                    kind=EntryKind.PAYOUT,
-                    currency=currency,
-                    postings=transfer(
-                        worker_account(worker_id, currency),
-                        worker_account(worker_id, currency, AccountKind.PAYOUT),
-                        amount,
-                    ),
-                    amount=-amount,
-                    worker_id=worker_id,
-                    memo=f"payout batch {batch.id}",
+            entry = NewEntry(
+                cause=f"payout:{batch.id}:{worker_id}",
+                kind=EntryKind.PAYOUT,
+                currency=currency,
+                postings=transfer(
+                    worker_account(worker_id, currency),
+                    worker_account(worker_id, currency, AccountKind.PAYOUT),
+                    amount,
                 ),
+                amount=-amount,
+                worker_id=worker_id,
+                memo=f"payout batch {batch.id}",
             )
+            entry_id = write(uow, entry)
+            if entry_id is None:
+                raise PayoutConfirmationConflict(f"{entry.cause} exists already")
+            posted.append((entry_id, entry))
+        record_entries(uow, posted)
         fields = {"batch_id": batch.id, "currency": currency, "total": batch.total}
         audit.record(uow, AuditKind.PAYOUT_CREATED, {**fields, "n_lines": batch.n_lines})
         uow.commit()
@@ -145,7 +148,7 @@ def _match(
     return out
 
 
-def _settle(uow: UnitOfWork, c: Confirmation, line: PayoutLine) -> None:
+def _settle(uow: UnitOfWork, c: Confirmation, line: PayoutLine) -> tuple[int, NewEntry]:
     if not uow.payouts.settle(line.id, status=c.status, provider_ref=c.provider_ref):
         raise PayoutConfirmationConflict(
             f"line {c.reference} was settled concurrently; nothing was changed",
@@ -153,22 +156,26 @@ def _settle(uow: UnitOfWork, c: Confirmation, line: PayoutLine) -> None:
         )
     paid = c.status is LineStatus.PAID
     target = AccountKind.PAID if paid else AccountKind.WORKER
-    post(
-        uow,
-        NewEntry(
-            cause=f"payout_line:{line.id}:settled",
-            kind=EntryKind.PAYOUT_PAID if paid else EntryKind.PAYOUT_FAILED,
-            currency=line.currency,
-            postings=transfer(
-                worker_account(line.worker_id, line.currency, AccountKind.PAYOUT),
-                worker_account(line.worker_id, line.currency, target),
-                line.amount,
-            ),
-            amount=line.amount if paid else 0,
-            worker_id=line.worker_id,
-            memo=f"payout {c.reference}: {c.status.value} {c.provider_ref}".strip(),
+    entry = NewEntry(
+        cause=f"payout_line:{line.id}:settled",
+        kind=EntryKind.PAYOUT_PAID if paid else EntryKind.PAYOUT_FAILED,
+        currency=line.currency,
+        postings=transfer(
+            worker_account(line.worker_id, line.currency, AccountKind.PAYOUT),
+            worker_account(line.worker_id, line.currency, target),
+            line.amount,
         ),
+        amount=line.amount if paid else 0,
+        worker_id=line.worker_id,
+        memo=f"payout {c.reference}: {c.status.value} {c.provider_ref}".strip(),
     )
+    entry_id = write(uow, entry)
+    if entry_id is None:
+        raise PayoutConfirmationConflict(
+            f"line {c.reference} was settled concurrently; nothing was changed",
+            details={"reference": c.reference},
+        )
+    return entry_id, entry
 
 
 def confirm(
@@ -199,8 +206,7 @@ def confirm(
                 "nothing was changed",
                 details={"batch_id": batch_id},
             )
-        for c, line in todo:
-            _settle(uow, c, line)
+        record_entries(uow, [_settle(uow, c, line) for c, line in todo])
         settled = uow.payouts.close_if_settled(batch_id)
         n_paid = sum(c.status is LineStatus.PAID for c, _ in todo)
         audit.record(
