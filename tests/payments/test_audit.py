@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from shoplabel.bootstrap import UowOpener
 from shoplabel.domain.audit import AuditKind, BreakReason
 from shoplabel.domain.users import Role
 from shoplabel.errors import PermissionDenied
@@ -66,7 +67,7 @@ def test_a_deleted_record_is_named(db: Database) -> None:
     _sql(db, "DELETE FROM audit_events WHERE seq = 7")
     result = audit.verify(db.uow)
     assert result.broken is not None
-    assert (result.broken.seq, result.broken.reason) == (8, BreakReason.MISSING)
+    assert (result.broken.seq, result.broken.reason) == (7, BreakReason.MISSING)
     assert "7..7" in result.broken.detail
 
 
@@ -114,3 +115,20 @@ def test_role_changes_are_audited_and_only_admins_verify(db: Database) -> None:
     with pytest.raises(PermissionDenied):
         audit.verify(db.uow, actor=worker)
     assert audit.verify(db.uow, actor=admin).ok
+
+
+def test_parallel_verification_names_the_same_break(db: Database) -> None:
+    """Processes check parts of the chain; the first break is the same as sequentially."""
+    opener = UowOpener(db.url)
+    _records(db, 40)
+    audit.seal(db.uow)
+    _sql(db, "DELETE FROM audit_events WHERE seq = 31 OR seq >= 38")
+    for expected in ((31, BreakReason.MISSING), (23, BreakReason.EDITED)):
+        if expected[0] == 23:
+            _sql(db, "UPDATE audit_events SET body = replace(body, 'phone', 'x') WHERE seq = 23")
+        one = audit.verify(db.uow, batch=4)
+        many = audit.verify(db.uow, workers=2, opener=opener, batch=4)
+        assert one.broken is not None and many.broken is not None
+        assert (one.broken.seq, one.broken.reason) == expected
+        assert (many.broken.seq, many.broken.reason) == expected
+        assert one.n_checked == many.n_checked == expected[0] - 1

@@ -11,6 +11,7 @@ import typer
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from shoplabel.bootstrap import UowOpener
 from shoplabel.cli.context import AS_USER, console, err_console, handle_errors, operator, platform
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.money import format_amount
@@ -146,13 +147,19 @@ def confirm(
 
 @audit_app.command("verify")
 @handle_errors
-def verify() -> None:
+def verify(
+    workers: int = typer.Option(1, min=1, max=64, help="Processes checking parts of the chain."),
+) -> None:
     """Recompute the hash chain; exit 1 naming the first edited or missing record."""
     p = platform()
+    opener = UowOpener(p.settings.resolved_database_url())
     with _progress() as bar:
         task = bar.add_task("verifying", total=None)
         report = audit.verify(
-            p.uow, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            p.uow,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            workers=workers,
+            opener=opener,
         )
     if report.broken is not None:
         b = report.broken

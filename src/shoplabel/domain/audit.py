@@ -56,7 +56,7 @@ def link_hash(seq: int, prev_hash: str, body: str) -> str:
 
 class BreakReason(StrEnum):
     EDITED = "edited"  # the stored hash does not match the record (body or hash changed)
-    MISSING = "missing"  # a gap in seq: records were deleted before this one
+    MISSING = "missing"  # a gap in seq: this record (and maybe more) was deleted
     HEAD = "head"  # the last record does not match the chain head (records deleted at the end)
 
 
@@ -91,7 +91,7 @@ def verify_links(
     for row_seq, body, stored in rows:
         if row_seq != seq + 1:
             brk = ChainBreak(
-                row_seq, BreakReason.MISSING, f"records {seq + 1}..{row_seq - 1} are missing"
+                seq + 1, BreakReason.MISSING, f"records {seq + 1}..{row_seq - 1} are missing"
             )
             return ChainState(seq, prev, n), brk
         if sha(f"{row_seq}|{prev}|{body}".encode()).hexdigest() != stored:
