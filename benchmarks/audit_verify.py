@@ -105,7 +105,8 @@ def verify(url: str | None, data_dir: Path, n: int, workers: int) -> float:
     report = audit.verify(p.uow, workers=workers, opener=opener)
     seconds = time.perf_counter() - t0
     p.dispose()
-    assert report.ok and report.n_checked == n, report
+    assert report.ok, report
+    assert report.n_checked == n, report
     return seconds
 
 

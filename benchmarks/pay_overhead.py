@@ -136,8 +136,9 @@ def run(url: str | None, data_dir: Path, *, blocks: int, block_cycles: int) -> d
 def _print(db: str, r: dict[str, float]) -> None:
     print(
         f"{db}: off {r['off_ms']:.2f} ms/cycle, on {r['on_ms']:.2f} ms/cycle "
-        f"(submit path {r['hot_path_overhead']:+.1%}); pipeline {r['pipeline_ms_per_label']:.2f} ms "
-        f"per label; total {r['total_overhead']:+.1%}; verified {r['records']:.0f} records"
+        f"(submit path {r['hot_path_overhead']:+.1%}); "
+        f"pipeline {r['pipeline_ms_per_label']:.2f} ms per label; "
+        f"total {r['total_overhead']:+.1%}; verified {r['records']:.0f} records"
     )
 
 
