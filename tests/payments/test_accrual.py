@@ -3,7 +3,8 @@ the rule version in force; rejected labels are reversed or withheld with their r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,8 +12,10 @@ from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ledger import EntryKind
 from shoplabel.domain.reviews import ReviewDecision
 from shoplabel.domain.users import Role
+from shoplabel.jobs.worker import JobWorker
 from shoplabel.services import accrual, audit, earnings, ledger, pay_rules, pay_run, review
 from shoplabel.services.worker_quality import reject_labels
+from shoplabel.storage.uow import SqlUnitOfWork
 from tests.conftest import Clock, Database
 from tests.factories import make_actor
 from tests.payments.pay_crowd import available, build, label_pairs
@@ -55,9 +58,6 @@ def test_replaying_the_trail_never_pays_twice(db: Database) -> None:
 
 
 def test_a_changed_rule_applies_only_from_its_version_on(db: Database, clock: Clock) -> None:
-    def uows() -> object:
-        return db.uow(clock)
-
     crowd = build(db.uow, n_items=4)
     # build() stored version 1 at the real time; put the clock after it.
     clock.now = datetime.now(UTC)
@@ -76,7 +76,6 @@ def test_a_changed_rule_applies_only_from_its_version_on(db: Database, clock: Cl
     assert available(db.uow, crowd.workers[0])["available"] == 5 + 7
     view = earnings.my_earnings(db.uow(), actor=crowd.workers[0])
     assert sorted(e.rule_version or 0 for e in view.entries) == [1, 2]
-    assert uows is not None
 
 
 def test_daily_cap_withholds_the_excess_with_a_reason(db: Database) -> None:
@@ -220,3 +219,45 @@ def test_bad_rules_are_refused_with_codes_and_nothing_stored(db: Database) -> No
         v.version
         for v in pay_rules.list_rules(db.uow(), actor=crowd.owner, project_id=crowd.project.id)
     ] == [1]
+
+
+def test_quality_bonus_by_tier_after_the_period(db: Database, clock: Clock) -> None:
+    def uows() -> SqlUnitOfWork:
+        return db.uow(clock)
+
+    clock.now = datetime(2026, 1, 7, 9, tzinfo=UTC)
+    bonus = {
+        "metric": "agreement",
+        "period_days": 7,
+        "min_labels": 2,
+        "tiers": [{"min_score": 0.5, "bp": 500}, {"min_score": 0.99, "bp": 1000}],
+    }
+    crowd = build(uows, n_items=4, rule={"currency": "USD", "reward": 100, "bonus": bonus})
+    label_pairs(uows, crowd, 3)
+    pay_run.run(uows)
+    start = date(1970, 1, 1) + timedelta(days=(clock.now.date() - date(1970, 1, 1)).days // 7 * 7)
+    end = start + timedelta(days=7)
+    # Inside the period: nothing yet.
+    assert pay_run.run(uows).n_bonuses == 0
+    clock.now = datetime(end.year, end.month, end.day, 1, tzinfo=UTC)
+    report = pay_run.run(uows)
+    assert report.n_bonuses == 2
+    assert available(uows, crowd.workers[0])["available"] == 300 + 30
+    (entry,) = earnings.my_earnings(uows(), actor=crowd.workers[0], limit=1).entries
+    assert entry.kind is EntryKind.BONUS and "agreement 100.0% on 3 labels" in entry.memo
+    assert pay_run.run(uows).n_bonuses == 0  # once per worker and period
+
+
+def test_the_job_worker_accrues_pay_by_itself(db: Database) -> None:
+    crowd = build(db.uow, n_items=2)
+    label_pairs(db.uow, crowd, 1)
+    worker = JobWorker(db.uow, poll_seconds=0.05, pay_run_seconds=0.05)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while available(db.uow, crowd.workers[0])["available"] == 0:
+            assert time.monotonic() < deadline, "the job worker did not accrue pay"
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    assert available(db.uow, crowd.workers[1])["available"] == 5
