@@ -36,7 +36,6 @@ __all__ = [
     "LedgerUnbalanced",
     "NotFound",
     "PayRuleNegative",
-    "PayRuleNotFound",
     "PayRuleOverflow",
     "PayoutAlreadyConfirmed",
     "PayoutBatchNotFound",
@@ -205,12 +204,6 @@ class StorageBusy(ShoplabelError):
 
 
 # --- incentives and payments (issue 9) -------------------------------------------------------
-class PayRuleNotFound(NotFound):
-    """The project has no pay rule (yet), so nothing is paid for its labels."""
-
-    code = "pay_rule_not_found"
-
-
 class PayoutBatchNotFound(NotFound):
     code = "payout_batch_not_found"
 
