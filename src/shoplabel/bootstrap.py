@@ -7,6 +7,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from shoplabel.config import Settings
@@ -19,7 +20,7 @@ from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.uow import SqlUnitOfWork
 
-__all__ = ["Platform", "build", "load_secret", "privacy_keys"]
+__all__ = ["Platform", "UowOpener", "build", "load_secret", "privacy_keys"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,25 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         trainer=fit_router,
         privacy=privacy_keys(settings, secret),
     )
+
+
+@cache
+def _uow_factory(url: str) -> Callable[[], UnitOfWork]:
+    """One engine per database URL per process (for :class:`UowOpener`)."""
+    engine = make_engine(url)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    return uow
+
+
+@dataclass(frozen=True)
+class UowOpener:
+    """A picklable way to reach the same database from another process (``audit verify
+    --workers``): calling it returns a unit-of-work factory on a process-local engine."""
+
+    url: str
+
+    def __call__(self) -> Callable[[], UnitOfWork]:
+        return _uow_factory(self.url)

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
         description="HMAC key of the `hash` mask style and of fingerprint ids of masked rows; "
         "empty means one derived from the secret key.",
     )
+    pay_run_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often the job worker seals the audit trail and accrues pay (0: never).",
+    )
+    payout_minimum: int = Field(
+        default=1000,
+        ge=1,
+        description="Default payout minimum in minor units (`shoplabel payout create`).",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite in ``data_dir``."""

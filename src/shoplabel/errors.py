@@ -12,13 +12,17 @@ from typing import Any
 
 __all__ = [
     "AccountDisabled",
+    "AmountOverflow",
     "AnnotationExists",
+    "AuditChainBroken",
     "AuthenticationFailed",
     "Conflict",
     "EmptyInput",
     "ImportRejected",
     "InvalidInput",
     "InvalidLabelSchema",
+    "InvalidPayRule",
+    "InvalidPayoutConfirmation",
     "InvalidSettings",
     "InvalidValue",
     "ItemNotFound",
@@ -29,12 +33,19 @@ __all__ = [
     "LeaseNotFound",
     "LeaseNotHeld",
     "LeaseSettled",
+    "LedgerUnbalanced",
     "NotFound",
+    "PayRuleNegative",
+    "PayRuleOverflow",
+    "PayoutAlreadyConfirmed",
+    "PayoutBatchNotFound",
+    "PayoutConfirmationConflict",
     "PermissionDenied",
     "ProjectNotFound",
     "ShoplabelError",
     "StorageBusy",
     "TokenNotFound",
+    "UnknownCurrency",
     "UnknownTemplate",
     "UserExists",
     "UserNotFound",
@@ -190,3 +201,66 @@ class StorageBusy(ShoplabelError):
     """The database stayed locked past the busy timeout; the request can be retried."""
 
     code = "storage_busy"
+
+
+# --- incentives and payments (issue 9) -------------------------------------------------------
+class PayoutBatchNotFound(NotFound):
+    code = "payout_batch_not_found"
+
+
+class PayoutAlreadyConfirmed(Conflict):
+    """Every line of a confirmation was already settled the same way: nothing changed."""
+
+    code = "payout_already_confirmed"
+
+
+class PayoutConfirmationConflict(Conflict):
+    """A confirmation contradicts a line already settled (paid vs failed, another amount)."""
+
+    code = "payout_confirmation_conflict"
+
+
+class AuditChainBroken(Conflict):
+    """``audit verify`` found an edited, deleted or reordered record; ``details`` names it."""
+
+    code = "audit_chain_broken"
+
+
+class InvalidPayRule(InvalidInput):
+    """A pay rule is malformed; ``details['field']`` names the key."""
+
+    code = "invalid_pay_rule"
+
+
+class PayRuleNegative(InvalidPayRule):
+    """A pay rule would pay (or charge) a negative amount."""
+
+    code = "pay_rule_negative"
+
+
+class PayRuleOverflow(InvalidPayRule):
+    """A pay rule amount is beyond the ledger's limit (``domain.money.MAX_AMOUNT``)."""
+
+    code = "pay_rule_overflow"
+
+
+class UnknownCurrency(InvalidInput):
+    code = "unknown_currency"
+
+
+class AmountOverflow(InvalidInput):
+    """An amount (or a sum of amounts) does not fit the ledger's limit."""
+
+    code = "amount_overflow"
+
+
+class LedgerUnbalanced(InvalidInput):
+    """A ledger transaction whose postings do not sum to zero per currency (a bug guard)."""
+
+    code = "ledger_unbalanced"
+
+
+class InvalidPayoutConfirmation(InvalidInput):
+    """A provider confirmation file has a bad row; ``details`` names the row and field."""
+
+    code = "invalid_payout_confirmation"

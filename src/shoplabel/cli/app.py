@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import accounts, aggregate, data, demo, keys, mask, projects, serve, simulate
+from shoplabel.cli import (
+    accounts,
+    aggregate,
+    data,
+    demo,
+    keys,
+    mask,
+    pay,
+    projects,
+    serve,
+    simulate,
+)
 
 __all__ = ["app", "main"]
 
@@ -27,6 +38,9 @@ app.command("mask")(mask.mask_file)
 app.command("simulate")(simulate.simulate_crowd)
 app.command("demo")(demo.demo)
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(pay.pay_app, name="pay")
+app.add_typer(pay.payout_app, name="payout")
+app.add_typer(pay.audit_app, name="audit")
 
 
 def main() -> None:

@@ -18,6 +18,13 @@ from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, Use
 from shoplabel.domain.items import Item, ItemStatus, NewItem
 from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.labels import LabelSchema
+from shoplabel.domain.pay_ports import (
+    AuditRepository,
+    LeaderboardRepository,
+    LedgerRepository,
+    PayoutRepository,
+    PayRuleRepository,
+)
 from shoplabel.domain.privacy import ItemSecret, NewItemSecret, Reveal
 from shoplabel.domain.projects import Project, ProjectSettings
 from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
@@ -348,6 +355,16 @@ class UnitOfWork(Protocol):
     def dashboards(self) -> DashboardRepository: ...
     @property
     def privacy(self) -> PrivacyRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def ledger(self) -> LedgerRepository: ...
+    @property
+    def pay_rules(self) -> PayRuleRepository: ...
+    @property
+    def payouts(self) -> PayoutRepository: ...
+    @property
+    def leaderboards(self) -> LeaderboardRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.services import pay_run
 from shoplabel.services.jobs import run_next
 from shoplabel.services.privacy import PrivacyKeys
 
@@ -34,10 +36,13 @@ class JobWorker:
         *,
         poll_seconds: float,
         keys: PrivacyKeys | None = None,
+        pay_run_seconds: float = 0.0,
     ) -> None:
         self._uows = uows
         self._keys = keys
         self._poll = poll_seconds
+        self._pay_every = pay_run_seconds
+        self._next_pay = time.monotonic() + pay_run_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shoplabel-jobs", daemon=True)
 
@@ -57,4 +62,16 @@ class JobWorker:
                 log.exception("background job crashed")
                 job = None
             if job is None:
+                self._run_pay()
                 self._stop.wait(self._poll)
+
+    def _run_pay(self) -> None:
+        """Seal the audit trail and accrue pay when idle, every ``pay_run_seconds``."""
+        if self._pay_every <= 0 or time.monotonic() < self._next_pay:
+            return
+        self._next_pay = time.monotonic() + self._pay_every
+        try:
+            pay_run.run(self._uows)
+        except Exception:
+            # Retried at the next period; every step is idempotent.
+            log.exception("pay run crashed")

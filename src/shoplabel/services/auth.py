@@ -15,6 +15,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import TokenId, UserId
 from shoplabel.domain.permissions import can_manage_users, require
 from shoplabel.domain.ports import UnitOfWork
@@ -26,6 +27,7 @@ from shoplabel.errors import (
     TokenNotFound,
     UserNotFound,
 )
+from shoplabel.services import audit
 
 __all__ = [
     "IssuedToken",
@@ -216,8 +218,13 @@ def change_role(uow: UnitOfWork, *, actor: Actor | None, user_id: UserId, role: 
     if actor is not None:
         require(can_manage_users(actor), "change roles (admins only)")
     with uow:
+        before = uow.users.get(user_id).role
         uow.users.set_role(user_id, role)
         user = uow.users.get(user_id)
+        fields = {"user_id": user_id, "from": before.value, "to": role.value}
+        audit.record(
+            uow, AuditKind.ROLE_CHANGED, {**fields, "by": None if actor is None else actor.user_id}
+        )
         uow.commit()
     return user
 
@@ -229,6 +236,8 @@ def set_status(uow: UnitOfWork, *, actor: Actor, user_id: UserId, status: UserSt
     with uow:
         uow.users.set_status(user_id, status)
         user = uow.users.get(user_id)
+        fields = {"user_id": user_id, "to": status.value, "by": actor.user_id}
+        audit.record(uow, AuditKind.STATUS_CHANGED, fields)
         uow.commit()
     return user
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from shoplabel.domain.annotations import Annotation, AnnotationSource, AnnotationStatus
+from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.labels import validate_value
@@ -36,6 +37,7 @@ from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput, ItemNotInReview, PermissionDenied
 from shoplabel.inference import WorkerModel
 from shoplabel.quality import BetaAccuracy
+from shoplabel.services import audit
 from shoplabel.services.assignment import visible_fields
 from shoplabel.services.posteriors import model_from_json
 from shoplabel.services.privacy import audience_of, with_views
@@ -433,6 +435,19 @@ def decide(
             decision=decision,
             value=endorsed,
             reason=reason,
+        )
+        audit.record(
+            uow,
+            AuditKind.REVIEW_DECIDED,
+            {
+                "project_id": project.id,
+                "item_id": item.id,
+                "reviewer_id": actor.user_id,
+                "stage": current,
+                "decision": decision.value,
+                "outcome": result.value,
+                "reason": reason,
+            },
         )
         uow.commit()
     return ReviewResult(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
 from shoplabel.domain.annotations import Annotation, LeaseState, NewAnnotation
+from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, LeaseId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, status_after_label
 from shoplabel.domain.labels import validate_value
@@ -14,7 +17,7 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, LeaseSettled
-from shoplabel.services import worker_quality
+from shoplabel.services import audit, worker_quality
 from shoplabel.services.access import require_labeller
 from shoplabel.services.assignment import check_lease
 from shoplabel.services.posteriors import online_confidence
@@ -53,6 +56,28 @@ def _complete(
         deltas[_STATUS_COUNTER[before]] = -1
         deltas[_STATUS_COUNTER[after]] = 1
     return deltas
+
+
+def _audit(
+    uow: UnitOfWork, project: Project, item: Item, annotation: Annotation, *, accepted: bool
+) -> None:
+    """One audit record per label (the only ledger/audit work on the submit path): it also
+    tells the pay accrual that the label's item reached consensus (``accepted``) or that a
+    control answer was scored (``gold_credit``)."""
+    value = json.dumps(annotation.value, sort_keys=True, ensure_ascii=False)
+    fields: dict[str, Any] = {
+        "annotation_id": annotation.id,
+        "item_id": item.id,
+        "project_id": project.id,
+        "worker_id": annotation.worker_id,
+        "value_sha256": hashlib.sha256(value.encode()).hexdigest(),
+    }
+    credit = worker_quality.gold_score(project, item, annotation.value)
+    if credit is not None:
+        fields["gold_credit"] = credit
+    if accepted:
+        fields["accepted"] = True
+    audit.record(uow, AuditKind.LABEL_SUBMITTED, fields)
 
 
 def _check_duration(duration_ms: int | None) -> None:
@@ -107,6 +132,7 @@ def submit(
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
         worker_quality.record_label(uow, project, item, annotation)
+        _audit(uow, project, item, annotation, accepted=deltas.get("n_done", 0) > 0)
         uow.commit()
     return annotation
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from shoplabel.domain.annotations import Annotation
+from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.labels import SchemaKind
@@ -45,12 +46,14 @@ from shoplabel.quality import (
     should_serve_gold,
 )
 from shoplabel.quality.errors import InvalidExamPolicy, InvalidRule
+from shoplabel.services import audit
 from shoplabel.services.access import require_labeller
 
 __all__ = [
     "Standing",
     "exam_policy",
     "exam_state",
+    "gold_score",
     "honeypots_on",
     "is_control",
     "judge_agreement",
@@ -145,6 +148,11 @@ def _gold_credit(project: Project, value: Any, gold: Any) -> float:
         levels = project.schema.label_values
         return ordinal_credit(levels.index(gold), levels.index(value), n_levels=len(levels))
     return 1.0 if value == gold else 0.0
+
+
+def gold_score(project: Project, item: Item, value: Any) -> float | None:
+    """The credit of an answer on a control (gold honeypot) item; ``None`` on other items."""
+    return _gold_credit(project, value, item.gold) if is_control(project, item) else None
 
 
 def _stats(s: WorkerState) -> WorkerStats:
@@ -250,6 +258,12 @@ def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:
     item_ids = uow.annotations.reject_worker(project.id, worker_id)
     if not item_ids:
         return 0
+    # The pay accrual reads this record to take back the rejected labels' rewards.
+    audit.record(
+        uow,
+        AuditKind.LABELS_REJECTED,
+        {"project_id": project.id, "worker_id": worker_id, "n_labels": len(item_ids)},
+    )
     before = uow.items.unlabel(item_ids)
     reopened = [i for i, st in before.items() if st is not ItemStatus.OPEN]
     n_done = sum(1 for st in before.values() if st is ItemStatus.DONE)

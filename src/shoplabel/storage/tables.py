@@ -7,13 +7,14 @@ they count; every hot path below names the index it uses.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -32,12 +33,21 @@ from shoplabel.storage.types import UTCDateTime
 __all__ = [
     "AnnotationRow",
     "ApiTokenRow",
+    "AuditEventRow",
+    "AuditHeadRow",
     "Base",
     "ConsensusRow",
     "ItemRow",
     "ItemSecretRow",
     "JobRow",
+    "LeaderboardOptInRow",
     "LeaseRow",
+    "LedgerEntryRow",
+    "LedgerPostingRow",
+    "PayCursorRow",
+    "PayRuleRow",
+    "PayoutBatchRow",
+    "PayoutLineRow",
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
@@ -401,3 +411,146 @@ class RevealRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_reveals_project_id_id", "project_id", "id"),)
+
+
+# --- incentives, payments and the audit trail (issue 9, migration 0006) ----------------------
+class PayRuleRow(Base):
+    """One version of a project's pay rule; it applies from ``created_at`` on."""
+
+    __tablename__ = "pay_rules"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[dict[str, Any]]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+
+class LedgerEntryRow(Base):
+    """A ledger transaction. ``cause`` is unique: what caused an entry is paid at most once."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    cause: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    withheld: Mapped[int] = mapped_column(BigInteger, default=0)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=True
+    )
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    work_day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    rule_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        # A worker's history (newest first) and the daily cap / bonus sums per project.
+        Index("ix_ledger_entries_worker", "worker_id", "id"),
+        Index("ix_ledger_entries_project_worker_day", "project_id", "worker_id", "work_day"),
+        # Spend over time and leaderboards per project.
+        Index("ix_ledger_entries_project_day", "project_id", "work_day"),
+    )
+
+
+class LedgerPostingRow(Base):
+    """One side of a ledger transaction; a balance is ``SUM(amount)`` of an account's rows."""
+
+    __tablename__ = "ledger_postings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id", ondelete="CASCADE"))
+    account_kind: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        # Covering index: a balance is an index-only range sum, never a table scan.
+        Index("ix_ledger_postings_account", "owner_id", "account_kind", "currency", "amount"),
+        Index("ix_ledger_postings_entry", "entry_id"),
+    )
+
+
+class PayCursorRow(Base):
+    """How far a consumer of the audit trail (the pay accrual) has read, by record ``seq``."""
+
+    __tablename__ = "pay_cursors"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class AuditEventRow(Base):
+    """An audit record. Written unsealed (``seq``/``hash`` NULL) by the action it records; the
+    sealer gives records their place in the chain in batches, off the request path."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True, unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "ix_audit_events_unsealed",
+            "id",
+            sqlite_where=text("seq IS NULL"),
+            postgresql_where=text("seq IS NULL"),
+        ),
+    )
+
+
+class AuditHeadRow(Base):
+    """The chain head (one row): the last sealed record's seq and hash."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
+class PayoutBatchRow(Base):
+    __tablename__ = "payout_batches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    minimum: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    n_lines: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime]
+    settled_at: Mapped[datetime | None]
+
+
+class PayoutLineRow(Base):
+    __tablename__ = "payout_lines"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider_ref: Mapped[str] = mapped_column(String(200), default="")
+    settled_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("batch_id", "worker_id"),)
+
+
+class LeaderboardOptInRow(Base):
+    """A worker who agreed to appear on a project's leaderboard."""
+
+    __tablename__ = "leaderboard_optins"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]

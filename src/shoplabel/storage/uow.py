@@ -17,10 +17,14 @@ from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
 )
+from shoplabel.storage.repositories.audit import SqlAuditRepository
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
 from shoplabel.storage.repositories.items import SqlItemRepository
 from shoplabel.storage.repositories.jobs import SqlJobRepository
 from shoplabel.storage.repositories.leases import SqlLeaseRepository
+from shoplabel.storage.repositories.ledger import SqlLedgerRepository
+from shoplabel.storage.repositories.pay_rules import SqlLeaderboardRepository, SqlPayRuleRepository
+from shoplabel.storage.repositories.payouts import SqlPayoutRepository
 from shoplabel.storage.repositories.privacy import SqlPrivacyRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
 from shoplabel.storage.repositories.quality import SqlQualityRepository
@@ -58,6 +62,11 @@ class SqlUnitOfWork:
     quality: SqlQualityRepository
     dashboards: SqlDashboardRepository
     privacy: SqlPrivacyRepository
+    audit: SqlAuditRepository
+    ledger: SqlLedgerRepository
+    pay_rules: SqlPayRuleRepository
+    payouts: SqlPayoutRepository
+    leaderboards: SqlLeaderboardRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -93,6 +102,11 @@ class SqlUnitOfWork:
         self.quality = SqlQualityRepository(s, self._clock)
         self.dashboards = SqlDashboardRepository(s, self._clock)
         self.privacy = SqlPrivacyRepository(s, self._clock)
+        self.audit = SqlAuditRepository(s, self._clock)
+        self.ledger = SqlLedgerRepository(s, self._clock)
+        self.pay_rules = SqlPayRuleRepository(s, self._clock)
+        self.payouts = SqlPayoutRepository(s, self._clock)
+        self.leaderboards = SqlLeaderboardRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -36,6 +36,7 @@ def _lifespan(
                 platform.uow,
                 poll_seconds=platform.settings.job_poll_seconds,
                 keys=platform.privacy,
+                pay_run_seconds=platform.settings.pay_run_seconds,
             )
             worker.start()
         try:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from shoplabel.web.i18n_pay import PAY_EN, PAY_ZH
+
 __all__ = ["DEFAULT_LANG", "LANGUAGES", "LANG_COOKIE", "MESSAGES", "choose_lang", "translate"]
 
 LANG_COOKIE: Final = "lang"
@@ -534,7 +536,10 @@ _ZH: Final[Mapping[str, str]] = {
 }
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
-    {"en": MappingProxyType(dict(_EN)), "zh-CN": MappingProxyType(dict(_ZH))}
+    {
+        "en": MappingProxyType({**_EN, **PAY_EN}),
+        "zh-CN": MappingProxyType({**_ZH, **PAY_ZH}),
+    }
 )
 LANGUAGES: Final = tuple(MESSAGES)
 

@@ -18,7 +18,15 @@ import pytest
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.users import Actor, Role
-from shoplabel.services import auth, imports, projects, submissions
+from shoplabel.services import (
+    auth,
+    imports,
+    pay_rules,
+    pay_run,
+    projects,
+    submissions,
+    worker_quality,
+)
 from shoplabel.web.i18n import MESSAGES
 from tests.factories import PASSWORD, add_items, matching_payload
 from tests.pii_seed import REVIEWS, leaks, reviews_csv
@@ -516,3 +524,49 @@ def test_worker_sees_masked_text_and_owner_reveals_with_an_audit(
         check_layout(owner_page, shots, "privacy-revealed")
     finally:
         context.close()
+
+
+def test_worker_sees_earnings_rejections_and_joins_the_leaderboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    uows = live_server.platform.uow
+    owner = user(live_server, Role.REQUESTER)
+    worker = user(live_server, Role.WORKER)
+    paid, rejected = (
+        projects.get_project(uows(), actor=owner, project_id=project(live_server, owner, t))
+        for t in ("product_matching", "product_matching")
+    )
+    rule = {"currency": "USD", "reward": 150, "leaderboard": True}
+    for p in (paid, rejected):
+        pay_rules.set_rule(uows(), actor=owner, project_id=p.id, rule=rule)
+        add_items(uows(), p.id, [matching_payload(i) for i in range(3)])
+    for _ in range(3):
+        label(uows, worker, paid, "same", 3000)
+    label(uows, worker, rejected, "same", 3000)
+    pay_run.run(uows)
+    with uows() as uow:
+        uow.workers.add_event(
+            rejected.id, worker.user_id, rule="fast", actions=[], reason="answers too fast"
+        )
+        worker_quality.reject_labels(uow, uow.projects.get(rejected.id), worker.user_id)
+        uow.commit()
+    pay_run.run(uows)
+    login(page, worker.username)
+    page.click("nav a[href='/earnings']")
+    page.wait_for_url(re.compile(r"/earnings$"))
+    assert page.inner_text("[data-testid=pending]") == "4.50"
+    reversal = page.locator("#rejections tr[data-kind=reversal]")
+    assert "answers too fast" in reversal.inner_text()
+    check_layout(page, shots, "earnings")
+    page.click("a[hreflang=zh-CN]")
+    assert page.is_visible("text=" + MESSAGES["zh-CN"]["pay.pending"])
+    check_layout(page, shots, "earnings-zh")
+    page.click("a[hreflang=en]")
+    page.goto(f"/projects/{paid.id}/leaderboard")
+    page.fill("#display_name", "Kettle King")
+    page.click("#opt-in")
+    page.wait_for_selector("#opt-out")
+    page.goto(f"/projects/{paid.id}/leaderboard?period=all")
+    row = page.locator("#leaderboard tr.me")
+    assert "Kettle King" in row.inner_text() and "4.50" in row.inner_text()
+    check_layout(page, shots, "leaderboard")

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from shoplabel.web.api import (
     accounts,
     annotations,
+    audit,
     auth,
     exams,
     export,
@@ -12,6 +13,8 @@ from shoplabel.web.api import (
     imports,
     items,
     jobs,
+    pay,
+    payouts,
     privacy,
     projects,
     quality,
@@ -44,6 +47,9 @@ def api_router() -> APIRouter:
         quality,
         export,
         privacy,
+        pay,
+        payouts,
+        audit,
         health,
     ):
         router.include_router(module.router)
