@@ -106,6 +106,7 @@ def submit(
         )
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
+        uow.dashboards.count_label(project.id, at=now)
         worker_quality.record_label(uow, project, item, annotation)
         uow.commit()
     return annotation

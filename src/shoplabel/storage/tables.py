@@ -35,10 +35,12 @@ __all__ = [
     "ConsensusRow",
     "ItemRow",
     "JobRow",
+    "LabelActivityRow",
     "LeaseRow",
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
+    "QualitySnapshotRow",
     "ReviewDecisionRow",
     "UserRow",
     "WorkerModelRow",
@@ -354,3 +356,28 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
+
+
+class LabelActivityRow(Base):
+    """Labels submitted per project and UTC hour, counted by the submit transaction (one
+    upsert): the dashboard's labels-over-time plot reads O(hours), never the labels."""
+
+    __tablename__ = "label_activity"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    n_labels: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QualitySnapshotRow(Base):
+    """The latest quality report of a project, computed by an aggregation run or a
+    ``quality_report`` job; the dashboard reads this one row instead of scanning labels."""
+
+    __tablename__ = "quality_snapshots"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    report: Mapped[dict[str, Any]]
+    seconds: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime]

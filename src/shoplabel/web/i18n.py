@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from shoplabel.web import i18n_ui
+
 __all__ = ["DEFAULT_LANG", "LANGUAGES", "LANG_COOKIE", "MESSAGES", "choose_lang", "translate"]
 
 LANG_COOKIE: Final = "lang"
@@ -502,7 +504,10 @@ _ZH: Final[Mapping[str, str]] = {
 }
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
-    {"en": MappingProxyType(dict(_EN)), "zh-CN": MappingProxyType(dict(_ZH))}
+    {
+        "en": MappingProxyType({**_EN, **i18n_ui.EN}),
+        "zh-CN": MappingProxyType({**_ZH, **i18n_ui.ZH}),
+    }
 )
 LANGUAGES: Final = tuple(MESSAGES)
 
