@@ -44,7 +44,9 @@ def page_login(client: TestClient, username: str, password: str = PASSWORD) -> s
     return form_csrf(landing.text)
 
 
-def refresh_dashboard(client: TestClient, platform: Platform, project: ProjectId, csrf: str) -> None:
+def refresh_dashboard(
+    client: TestClient, platform: Platform, project: ProjectId, csrf: str
+) -> None:
     """Press the dashboard's refresh button and run the queued snapshot job."""
     r = client.post(
         f"/projects/{project}/dashboard/refresh", data={"csrf_token": csrf}, follow_redirects=False
