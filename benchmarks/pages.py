@@ -125,8 +125,9 @@ def _load_labels(
     per_hour: Counter[datetime] = Counter()
     with engine.begin() as conn:
         first = int(
-            conn.execute(text("SELECT min(id) FROM items WHERE project_id = :p"), {"p": pid})
-            .scalar_one()
+            conn.execute(
+                text("SELECT min(id) FROM items WHERE project_id = :p"), {"p": pid}
+            ).scalar_one()
         )
     rng = np.random.default_rng(11)
     n_labels = 0
@@ -195,27 +196,41 @@ def _pcts(values: list[float]) -> dict[str, float]:
     }
 
 
+def _timed(client: TestClient, path: str, repeat: int) -> tuple[dict[str, float], str]:
+    assert client.get(path).status_code == 200  # compile the template once
+    times = []
+    text_out = ""
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = client.get(path)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+        text_out = r.text
+    return _pcts(times), text_out
+
+
 def _pages(p: Platform, pid: ProjectId, repeat: int) -> dict[str, Any]:
-    issued = auth.login(p.uow(), username="bench_admin", password="bench-password", session_hours=1)
+    admin = auth.login(p.uow(), username="bench_admin", password="bench-password", session_hours=1)
+    auth.create_user(
+        p.uow(), actor=None, username="page_worker", password="page-worker-pw", role=Role.WORKER
+    )
+    worker = auth.login(p.uow(), username="page_worker", password="page-worker-pw", session_hours=1)
     out: dict[str, Any] = {}
     with TestClient(create_app(p)) as client:
-        client.cookies.set(SESSION_COOKIE, issued.secret)
+        client.cookies.set(SESSION_COOKIE, admin.secret)
         for name, path in (
             ("dashboard", f"/projects/{pid}/dashboard"),
             ("project", f"/projects/{pid}"),
             ("projects", "/projects"),
             ("health", "/admin/health"),
         ):
-            assert client.get(path).status_code == 200  # compile the template once
-            times = []
-            for _ in range(repeat):
-                t0 = time.perf_counter()
-                r = client.get(path)
-                times.append((time.perf_counter() - t0) * 1000)
-                assert r.status_code == 200, (path, r.status_code, r.text[:300])
+            out[name], html = _timed(client, path, repeat)
             if name == "dashboard":
-                assert 'id="snapshot-age"' in r.text and '"activity": [[' in r.text
-            out[name] = _pcts(times)
+                assert 'id="snapshot-age"' in html
+                assert '"activity": [[' in html
+        client.cookies.set(SESSION_COOKIE, worker.secret)
+        for name, path in (("worker_home", "/home"), ("annotate", f"/projects/{pid}/annotate")):
+            out[name], _ = _timed(client, path, repeat)
     return out
 
 
