@@ -211,10 +211,11 @@ def _timed(client: TestClient, path: str, repeat: int) -> tuple[dict[str, float]
 
 def _pages(p: Platform, pid: ProjectId, repeat: int) -> dict[str, Any]:
     admin = auth.login(p.uow(), username="bench_admin", password="bench-password", session_hours=1)
+    name = f"page_worker_{time.time_ns():x}"
     auth.create_user(
-        p.uow(), actor=None, username="page_worker", password="page-worker-pw", role=Role.WORKER
+        p.uow(), actor=None, username=name, password="page-worker-pw", role=Role.WORKER
     )
-    worker = auth.login(p.uow(), username="page_worker", password="page-worker-pw", session_hours=1)
+    worker = auth.login(p.uow(), username=name, password="page-worker-pw", session_hours=1)
     out: dict[str, Any] = {}
     with TestClient(create_app(p)) as client:
         client.cookies.set(SESSION_COOKIE, admin.secret)
@@ -235,10 +236,11 @@ def _pages(p: Platform, pid: ProjectId, repeat: int) -> dict[str, Any]:
 
 
 def _annotate(p: Platform, pid: ProjectId, n_workers: int, args: Any) -> dict[str, Any]:
+    tag = f"{time.time_ns():x}"
     actors = [
         Actor.of(
             auth.create_user(
-                p.uow(), actor=None, username=f"live{i:03d}", password=None, role=Role.WORKER
+                p.uow(), actor=None, username=f"live{tag}_{i}", password=None, role=Role.WORKER
             )
         )
         for i in range(n_workers)
@@ -285,11 +287,7 @@ def _annotate(p: Platform, pid: ProjectId, n_workers: int, args: Any) -> dict[st
     }
 
 
-def bench(db: str, args: Any, stack: ExitStack) -> dict[str, Any]:
-    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sl-pages-")))
-    url = None if db == "sqlite" else stack.enter_context(pg_schema("pages"))
-    p = fresh_platform(tmp, url)
-    stack.callback(p.dispose)
+def _prepare(p: Platform, args: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     admin, pid = new_project(p, f"pages {args.items}")
     _insert_items(p, pid, args.items)
@@ -298,18 +296,36 @@ def bench(db: str, args: Any, stack: ExitStack) -> dict[str, Any]:
     n_labels, labels_s = _load_labels(p, pid, args.labelled, crowd)
     t0 = time.perf_counter()
     snap = quality_snapshots.refresh_snapshot(p.uow, actor=admin, project_id=pid)
-    snapshot_s = time.perf_counter() - t0
-    result = {
-        "db": db,
+    return {
+        "project_id": int(pid),
         "items": args.items,
         "labels": n_labels,
         "crowd": args.crowd,
         "prepare_items_s": round(items_s, 1),
         "prepare_labels_s": round(labels_s, 1),
-        "snapshot_job_s": round(snapshot_s, 2),
+        "snapshot_job_s": round(time.perf_counter() - t0, 2),
         "snapshot_sampled": snap.report.agreement.sampled,
-        "pages_ms": _pages(p, pid, args.repeat),
     }
+
+
+def bench(db: str, args: Any, stack: ExitStack) -> dict[str, Any]:
+    """Prepare (or, with ``--data-dir`` holding a prepared SQLite database, reuse) the
+    project, then time the pages and the annotate loop."""
+    if args.data_dir is not None and db == "sqlite":
+        data_dir: Path = args.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sl-pages-")))
+    url = None if db == "sqlite" else stack.enter_context(pg_schema("pages"))
+    marker = data_dir / "prepared.json"
+    reuse = url is None and marker.exists()
+    p = fresh_platform(data_dir, url)
+    stack.callback(p.dispose)
+    prepared = json.loads(marker.read_text()) if reuse else _prepare(p, args)
+    if url is None:
+        marker.write_text(json.dumps(prepared))
+    pid = ProjectId(prepared["project_id"])
+    result = {"db": db, "reused": reuse, **prepared, "pages_ms": _pages(p, pid, args.repeat)}
     print(json.dumps(result), file=sys.stderr, flush=True)
     result["annotate"] = [_annotate(p, pid, w, args) for w in args.workers]
     return result
@@ -326,6 +342,9 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument(
+        "--data-dir", type=Path, default=None, help="keep (and reuse) the SQLite database here"
+    )
     return ap.parse_args()
 
 
