@@ -16,6 +16,7 @@ __all__ = ["Job", "JobKind", "JobStatus"]
 class JobKind(StrEnum):
     IMPORT = "import"
     AGGREGATE = "aggregate"
+    QUALITY_REPORT = "quality_report"
 
 
 class JobStatus(StrEnum):

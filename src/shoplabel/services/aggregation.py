@@ -28,7 +28,7 @@ from shoplabel.inference import (
     make_aggregator,
 )
 from shoplabel.inference.registry import DEFAULT_METHOD
-from shoplabel.services import worker_quality
+from shoplabel.services import quality_snapshots, worker_quality
 from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
 from shoplabel.services.routing_training import Trainer, training_rows
@@ -158,7 +158,9 @@ def aggregate(
         router = trainer(features, targets)
     with uows() as uow:
         store_model(uow, project_id, result, router=router)
-        worker_quality.judge_agreement(uow, uow.projects.get(project_id), _agreement(m, result))
+        project = uow.projects.get(project_id)
+        worker_quality.judge_agreement(uow, project, _agreement(m, result))
+        quality_snapshots.queue_refresh(uow, project, actor=actor)
         uow.commit()
     n_gold, acc = _accuracy(result, gold)
     return AggregationSummary(

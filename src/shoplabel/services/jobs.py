@@ -12,6 +12,7 @@ from shoplabel.domain.permissions import can_manage_project, can_manage_users, r
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
 from shoplabel.errors import JobNotFound, ShoplabelError
+from shoplabel.services import quality_snapshots
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
@@ -60,15 +61,19 @@ def get_job(uow: UnitOfWork, *, actor: Actor, job_id: JobId) -> Job:
     raise JobNotFound(f"job {job_id} does not exist", details={"job_id": job_id})
 
 
+def _creator(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
+    if job.project_id is None or job.created_by is None:
+        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
+    with uows().reading() as uow:
+        # The creator's current role applies: a demoted requester's queued job fails.
+        return Actor.of(uow.users.get(job.created_by)), job.project_id
+
+
 def _run_import(
     uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None
 ) -> dict[str, object]:
     p = job.payload
-    if job.project_id is None or job.created_by is None:
-        raise JobNotFound(f"import job {job.id} has no project or owner")
-    with uows().reading() as uow:
-        # The creator's current role applies: a demoted requester's queued import fails.
-        actor = Actor.of(uow.users.get(job.created_by))
+    actor, project_id = _creator(uows, job)
     options = ImportOptions(
         fmt=p.get("fmt"),
         mapping=p.get("mapping"),
@@ -86,7 +91,7 @@ def _run_import(
         uows,
         Path(p["path"]),
         actor=actor,
-        project_id=job.project_id,
+        project_id=project_id,
         options=options,
         progress=progress,
         keys=keys,
@@ -94,9 +99,18 @@ def _run_import(
     return report.to_dict()
 
 
+def _run_quality_report(
+    uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
+) -> dict[str, object]:
+    actor, project_id = _creator(uows, job)
+    snapshot = quality_snapshots.refresh_snapshot(uows, actor=actor, project_id=project_id)
+    return {"seconds": snapshot.seconds, "computed_at": snapshot.computed_at.isoformat()}
+
+
 _Runner = Callable[[Callable[[], UnitOfWork], Job, PrivacyKeys | None], dict[str, object]]
 _RUNNERS: dict[JobKind, _Runner] = {
     JobKind.IMPORT: _run_import,
+    JobKind.QUALITY_REPORT: _run_quality_report,
 }
 
 

@@ -131,6 +131,7 @@ def submit(
         )
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
+        uow.dashboards.count_label(project.id, at=now)
         worker_quality.record_label(uow, project, item, annotation)
         _audit(uow, project, item, annotation, accepted=deltas.get("n_done", 0) > 0)
         uow.commit()

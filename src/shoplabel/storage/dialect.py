@@ -14,7 +14,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-__all__ = ["insert_ignoring_conflicts", "upsert"]
+__all__ = ["insert_ignoring_conflicts", "upsert", "upsert_adding"]
 
 
 def _insert(table: Table, dialect_name: str) -> Any:
@@ -46,4 +46,22 @@ def _upsert(
     stmt = _insert(table, dialect_name)
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+    )
+
+
+def upsert_adding(
+    table: Table, dialect_name: str, *, keys: Sequence[str], add: Sequence[str]
+) -> Insert:
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE SET col = col + excluded.col`` for ``add``:
+    a counter bumped in one statement, whether or not its row exists yet."""
+    return _upsert_adding(table, dialect_name, tuple(keys), tuple(add))
+
+
+@cache
+def _upsert_adding(
+    table: Table, dialect_name: str, keys: tuple[str, ...], add: tuple[str, ...]
+) -> Insert:
+    stmt = _insert(table, dialect_name)
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=list(keys), set_={c: table.c[c] + stmt.excluded[c] for c in add}
     )

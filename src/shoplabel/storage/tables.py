@@ -40,6 +40,7 @@ __all__ = [
     "ItemRow",
     "ItemSecretRow",
     "JobRow",
+    "LabelActivityRow",
     "LeaderboardOptInRow",
     "LeaseRow",
     "LedgerEntryRow",
@@ -51,6 +52,7 @@ __all__ = [
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
+    "QualitySnapshotRow",
     "RevealRow",
     "ReviewDecisionRow",
     "UserRow",
@@ -554,3 +556,28 @@ class LeaderboardOptInRow(Base):
     )
     display_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
+
+
+class LabelActivityRow(Base):
+    """Labels submitted per project and UTC hour, counted by the submit transaction (one
+    upsert): the dashboard's labels-over-time plot reads O(hours), never the labels."""
+
+    __tablename__ = "label_activity"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    n_labels: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class QualitySnapshotRow(Base):
+    """The latest quality report of a project, computed by an aggregation run or a
+    ``quality_report`` job; the dashboard reads this one row instead of scanning labels."""
+
+    __tablename__ = "quality_snapshots"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    report: Mapped[dict[str, Any]]
+    seconds: Mapped[float] = mapped_column(Float)
+    computed_at: Mapped[datetime]

@@ -19,6 +19,7 @@ from shoplabel.storage.repositories.annotations import (
 )
 from shoplabel.storage.repositories.audit import SqlAuditRepository
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
+from shoplabel.storage.repositories.health import SqlHealthRepository
 from shoplabel.storage.repositories.items import SqlItemRepository
 from shoplabel.storage.repositories.jobs import SqlJobRepository
 from shoplabel.storage.repositories.leases import SqlLeaseRepository
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     pay_rules: SqlPayRuleRepository
     payouts: SqlPayoutRepository
     leaderboards: SqlLeaderboardRepository
+    health: SqlHealthRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
         self.pay_rules = SqlPayRuleRepository(s, self._clock)
         self.payouts = SqlPayoutRepository(s, self._clock)
         self.leaderboards = SqlLeaderboardRepository(s, self._clock)
+        self.health = SqlHealthRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

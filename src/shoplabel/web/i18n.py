@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from shoplabel.web import i18n_ui
 from shoplabel.web.i18n_pay import PAY_EN, PAY_ZH
 
 __all__ = ["DEFAULT_LANG", "LANGUAGES", "LANG_COOKIE", "MESSAGES", "choose_lang", "translate"]
@@ -537,8 +538,8 @@ _ZH: Final[Mapping[str, str]] = {
 
 MESSAGES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
     {
-        "en": MappingProxyType({**_EN, **PAY_EN}),
-        "zh-CN": MappingProxyType({**_ZH, **PAY_ZH}),
+        "en": MappingProxyType({**_EN, **PAY_EN, **i18n_ui.EN}),
+        "zh-CN": MappingProxyType({**_ZH, **PAY_ZH, **i18n_ui.ZH}),
     }
 )
 LANGUAGES: Final = tuple(MESSAGES)

@@ -16,6 +16,8 @@ from fastapi.testclient import TestClient
 
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
+from shoplabel.domain.ids import ProjectId
+from shoplabel.jobs.worker import drain
 from shoplabel.web.app import create_app
 from tests.factories import PASSWORD
 
@@ -40,6 +42,17 @@ def page_login(client: TestClient, username: str, password: str = PASSWORD) -> s
     assert r.status_code == 303, r.text
     landing = client.get(r.headers["location"])
     return form_csrf(landing.text)
+
+
+def refresh_dashboard(
+    client: TestClient, platform: Platform, project: ProjectId, csrf: str
+) -> None:
+    """Press the dashboard's refresh button and run the queued snapshot job."""
+    r = client.post(
+        f"/projects/{project}/dashboard/refresh", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert drain(platform.uow) >= 1
 
 
 def _free_port() -> int:

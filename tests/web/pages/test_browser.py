@@ -7,6 +7,7 @@ for horizontal overflow and for raw catalogue keys (an untranslated string).
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -279,14 +280,44 @@ def test_requester_creates_imports_and_sees_dashboard(
     page.goto("/projects/new")
     page.select_option("#template", "product_categorisation")
     assert '"electronics"' in page.input_value("#labels")
+    assert page.locator("#label-rows tbody tr").count() == 7
+    page.click("#add-label")  # the label editor writes its rows back into the JSON field
+    row = page.locator("#label-rows tbody tr").last
+    row.locator("input[data-col=value]").fill("toys")
+    row.locator("input[data-col=description]").fill("Toys and games.")
+    row.locator("input[data-col=hotkey]").fill("t")
+    added = json.loads(page.input_value("#labels"))["labels"][-1]
+    assert added == {"value": "toys", "description": "Toys and games.", "hotkey": "t"}
     page.fill("#name", "Categories")
     page.fill("#max_overlap", "two")
+    assert not page.is_visible("#target_confidence")
+    page.select_option("#overlap_mode", "dynamic")
+    page.fill("#target_confidence", "0.9")
+    page.fill("#gold_rate", "0.1")
+    page.check("#exam")
+    page.fill("#exam_questions", "3")
+    page.fill("#exam_pass_mark", "0.7")
+    page.select_option("#rules_mode", "custom")
+    page.fill("#quality_rules", '{"rules": [')
+    assert page.is_visible("#quality_rules-live")  # checked as typed, before any post
+    check_layout(page, shots, "new-project-wizard")
     page.click("button[type=submit].primary")
     assert page.is_visible("#max_overlap-error")
+    assert page.is_visible("#quality_rules-error")
     check_layout(page, shots, "new-project-error")
     page.fill("#max_overlap", "2")
+    page.select_option("#rules_mode", "default")
+    page.fill("#review_stages", "check, expert")
     page.click("button[type=submit].primary")
     page.wait_for_url(re.compile(r"/projects/\d+$"))
+    pid = ProjectId(int(page.url.rsplit("/", 1)[1]))
+    created = projects.get_project(live_server.platform.uow(), actor=requester, project_id=pid)
+    assert created.settings.exam == {"questions": 3, "pass_mark": 0.7}
+    assert (created.settings.gold_rate, created.settings.review_stages) == (
+        0.1,
+        ("check", "expert"),
+    )
+    assert created.schema.labels[-1].hotkey == "t"
     check_layout(page, shots, "project")
     page.set_input_files(
         "#file", files=[{"name": "items.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
@@ -300,10 +331,14 @@ def test_requester_creates_imports_and_sees_dashboard(
     check_layout(page, shots, "import-job")
     page.click("text=" + MESSAGES["en"]["job.back"])
     page.click("text=" + MESSAGES["en"]["project.dashboard"])
+    page.wait_for_selector("#chart-activity .main-svg")
     page.wait_for_selector("#chart-progress .main-svg")
+    assert page.is_visible("#no-snapshot")
+    page.click("#refresh")  # queued; the page polls the job and reloads when it is done
+    page.wait_for_selector("#snapshot-age", timeout=20_000)
     page.wait_for_selector("#chart-confidence .main-svg")
     page.wait_for_selector("#chart-cost .main-svg")
-    assert page.locator(".js-plotly-plot").count() == 6
+    assert page.locator(".js-plotly-plot").count() == 7
     assert page.is_visible("#alpha")
     check_layout(page, shots, "dashboard")
 
@@ -334,6 +369,11 @@ def test_chinese_pages_and_admin(page: Any, live_server: LiveServer, shots: Path
     page.wait_for_url(re.compile(r"/admin/users$"))
     status = page.locator(f"tr[data-user={target.username}] td").nth(2).inner_text()
     assert status == MESSAGES["zh-CN"]["status.suspended"]
+    page.click("nav >> text=" + MESSAGES["zh-CN"]["nav.health"])
+    page.wait_for_url(re.compile(r"/admin/health$"))
+    assert page.inner_text("#schema-status") == MESSAGES["zh-CN"]["health.at_head"]
+    assert page.inner_text("#db-status") == MESSAGES["zh-CN"]["health.reachable"]
+    check_layout(page, shots, "admin-health-zh")
 
 
 def test_ordinal_and_multi_label_by_keyboard(
@@ -432,6 +472,8 @@ def test_reviewer_resolves_disagreements_by_keyboard(
     page.context.clear_cookies()
     login(page, owner.username)
     page.goto(f"/projects/{pid}/dashboard")
+    page.click("#refresh")
+    page.wait_for_selector("#snapshot-age", timeout=20_000)
     page.wait_for_selector("#chart-accuracy .main-svg")
     page.wait_for_selector("#chart-per-item .main-svg")
     assert page.locator("#worker-table tr[data-worker]").count() == 2
@@ -570,3 +612,61 @@ def test_worker_sees_earnings_rejections_and_joins_the_leaderboard(
     row = page.locator("#leaderboard tr.me")
     assert "Kettle King" in row.inner_text() and "4.50" in row.inner_text()
     check_layout(page, shots, "leaderboard")
+
+
+#: Per template (or custom kind): the schema, one item payload, the keys that answer an item
+#: and the label they store.
+_SIDE = {"title": "Sony WH-1000XM5 wireless headphones", "price": "299"}
+EVERY_TEMPLATE: dict[str, tuple[str, dict[str, Any] | None, dict[str, Any], list[str], Any]] = {
+    "relevance": (
+        "query_product_relevance",
+        None,
+        {"query": "wireless headphones", "product": {"title": "Sony WH-1000XM5", "price": "299"}},
+        ["1"],
+        "exact",
+    ),
+    "matching": ("product_matching", None, matching_payload(0), ["2"], "different"),
+    "categorisation": ("product_categorisation", None, {"title": "Rice cooker"}, ["2"], "home"),
+    "attributes": (
+        "attribute_extraction",
+        None,
+        {"title": "Apple iPhone 15 Pro 256GB Black"},
+        ["Shift+ArrowRight"] * 5 + ["1"],
+        [{"start": 0, "end": 5, "label": "brand"}],
+    ),
+    "sentiment": ("review_sentiment", None, {"review": "物流很快，质量很好"}, ["1"], "positive"),
+    "intent": ("search_intent", None, {"query": "iphone 15 pro case"}, ["1"], "specific_product"),
+    "pairwise": ("custom", {"kind": "pairwise"}, {"left": _SIDE, "right": _SIDE}, ["1"], "left"),
+    "rating": ("custom", {"kind": "rating", "min": 1, "max": 5}, {"review": "Fine."}, ["4"], 4),
+    "multi_label": (
+        "custom",
+        {"kind": "multi_label", "labels": ["gift", "eco", "sale"]},
+        {"title": "Bamboo toothbrush"},
+        ["1", "3"],
+        ["gift", "sale"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EVERY_TEMPLATE))
+def test_worker_labels_ten_items_of_each_template_by_keyboard_only(
+    page: Any, live_server: LiveServer, shots: Path, case: str
+) -> None:
+    template, schema, payload, keys, stored = EVERY_TEMPLATE[case]
+    owner = user(live_server, Role.REQUESTER)
+    pid = project(live_server, owner, template, schema)
+    add_items(live_server.platform.uow(), pid, [payload] * 10, prefix=case)
+    worker = user(live_server, Role.WORKER)
+    login(page, worker.username)
+    page.goto(f"/projects/{pid}/annotate")
+    lease = wait_next_item(page, None)
+    check_layout(page, shots, f"annotate-every-{case}")
+    for n in range(10):
+        for key in keys:
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        if n < 9:
+            page.wait_for_function(f"document.getElementById('progress').textContent === '{n + 1}'")
+            lease = wait_next_item(page, lease)
+    page.wait_for_selector("#done", state="visible")
+    assert labels_of(live_server, owner, pid) == [stored] * 10

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from shoplabel.domain.users import Role, UserStatus
+from shoplabel.jobs.worker import drain
 from shoplabel.services import assignment, auth, submissions
 from shoplabel.web.i18n import MESSAGES
 from shoplabel.web.pages import PAGE_MODULES
@@ -188,7 +189,16 @@ def test_dashboard_and_aggregate(api: Api) -> None:
     page = api.client.get(r.headers["location"])
     assert 'id="aggregate-summary"' in page.text
     dash = api.client.get(f"/projects/{project.id}/dashboard")
+    # The run queued the quality snapshot; the page says so and does not compute it.
+    assert 'id="refreshing"' in dash.text and 'id="no-snapshot"' in dash.text
+    assert '[["same", 4]]' not in dash.text
+    assert drain(api.platform.uow) == 1
+    dash = api.client.get(f"/projects/{project.id}/dashboard")
     assert '[["same", 4]]' in dash.text
+    assert 'id="snapshot-age"' in dash.text and 'id="refreshing"' not in dash.text
+    # Eight labels this hour, counted by the submit transactions.
+    hour = api.clock.now.replace(minute=0, second=0, microsecond=0).isoformat()
+    assert f'"activity": [["{hour}", 8]]' in dash.text
 
 
 def test_every_page_route_group_is_documented() -> None:

@@ -14,7 +14,7 @@ from shoplabel.web.i18n import MESSAGES
 from tests.factories import add_items, matching_payload
 from tests.services.review_crowd import label
 from tests.web.conftest import Api
-from tests.web.pages.conftest import form_csrf, page_login
+from tests.web.pages.conftest import form_csrf, page_login, refresh_dashboard
 
 #: Two labels at most; a 1-1 split leaves the posterior at 0.5 < 0.8, so the item goes to review.
 SPLIT = {"overlap_mode": "dynamic", "min_overlap": 2, "max_overlap": 2, "target_confidence": 0.8}
@@ -89,7 +89,8 @@ def test_workers_cannot_review_and_labellers_cannot_decide(api: Api) -> None:
 
 def test_requester_sees_review_link_and_quality_dashboard(api: Api) -> None:
     _, project, item = _split_item(api)
-    page_login(api.client, "req")
+    csrf = page_login(api.client, "req")
+    refresh_dashboard(api.client, api.platform, project.id, csrf)
     assert f'href="/projects/{project.id}/review"' in api.client.get(f"/projects/{project.id}").text
     queue = api.client.get(f"/projects/{project.id}/review")
     assert queue.status_code == 200 and f'data-item="{item}"' in queue.text
@@ -106,6 +107,7 @@ def test_admin_suspends_a_worker_from_the_dashboard(api: Api) -> None:
     _, project, _ = _split_item(api)
     api.user("root", Role.ADMIN)
     csrf = page_login(api.client, "root")
+    refresh_dashboard(api.client, api.platform, project.id, csrf)
     dash = api.client.get(f"/projects/{project.id}/dashboard").text
     action = re.search(r'action="(/projects/\d+/workers/\d+/status)"', dash)
     assert action

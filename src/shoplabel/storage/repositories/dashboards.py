@@ -1,27 +1,39 @@
-"""Read-only aggregates for dashboards and the worker home: GROUP BY in SQL, never row loops.
+"""Dashboard figures: consensus aggregates (read by the quality snapshot job, GROUP BY in
+SQL), the worker home's label counts (primary-key reads of ``worker_states``), labels per
+hour (``label_activity``, bumped by every submit) and the stored quality snapshots.
 
-Every query is restricted to one project (or one worker's projects) and runs on an indexed
-column (``consensus.project_id``, ``annotations (project_id, worker_id)``), so its cost does
-not grow with the number of projects, and it returns a handful of rows whatever the size of
-the project.
+The consensus aggregates scan one project's consensus rows, so only background work
+(:mod:`shoplabel.services.quality_snapshots`) calls them; what a page reads is bounded by the
+number of workers, projects or hours, never by the number of items or labels.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from typing import cast as type_cast
 
-from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy import String, Table, and_, case, cast, func, select
 
 from shoplabel.domain.ids import ProjectId, UserId
+from shoplabel.storage.dialect import upsert, upsert_adding
 from shoplabel.storage.repositories.base import Repository
-from shoplabel.storage.tables import AnnotationRow, ConsensusRow
+from shoplabel.storage.tables import (
+    ConsensusRow,
+    LabelActivityRow,
+    QualitySnapshotRow,
+    WorkerStateRow,
+)
 
 __all__ = ["SqlDashboardRepository"]
 
 #: Consensus of batch aggregation is single-choice, so distinct values are the schema's labels.
 _MAX_GROUPS = 200
+_ACTIVITY = type_cast(Table, LabelActivityRow.__table__)
+_SNAPSHOTS = type_cast(Table, QualitySnapshotRow.__table__)
 
 
 def _label_text(raw: str) -> str:
@@ -73,16 +85,62 @@ class SqlDashboardRepository(Repository):
     def worker_label_counts(
         self, worker_id: UserId, project_ids: Sequence[ProjectId]
     ) -> dict[ProjectId, int]:
-        """How many labels ``worker_id`` gave in each of ``project_ids`` (absent means 0)."""
+        """How many labels ``worker_id`` gave in each of ``project_ids`` (absent means 0): the
+        worker's maintained counters, one primary-key probe per project."""
         if not project_ids:
             return {}
-        n = func.count()
         rows = self._s.execute(
-            select(AnnotationRow.project_id, n)
-            .where(
-                AnnotationRow.project_id.in_(set(project_ids)),
-                AnnotationRow.worker_id == worker_id,
+            select(WorkerStateRow.project_id, WorkerStateRow.n_labels).where(
+                WorkerStateRow.worker_id == worker_id,
+                WorkerStateRow.project_id.in_(set(project_ids)),
             )
-            .group_by(AnnotationRow.project_id)
         )
-        return {ProjectId(int(pid)): int(count) for pid, count in rows}
+        return {ProjectId(int(pid)): int(n) for pid, n in rows}
+
+    def count_label(self, project_id: ProjectId, *, at: datetime) -> None:
+        """Add one label to the project's count for the UTC hour of ``at`` (one upsert)."""
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        stmt = upsert_adding(
+            _ACTIVITY,
+            self._s.get_bind().dialect.name,
+            keys=("project_id", "hour"),
+            add=("n_labels",),
+        )
+        self._s.execute(stmt, {"project_id": project_id, "hour": hour, "n_labels": 1})
+
+    def label_activity(
+        self, project_id: ProjectId, *, since: datetime
+    ) -> list[tuple[datetime, int]]:
+        """Labels per hour from ``since`` on, oldest first (a primary-key range read)."""
+        rows = self._s.execute(
+            select(LabelActivityRow.hour, LabelActivityRow.n_labels)
+            .where(LabelActivityRow.project_id == project_id, LabelActivityRow.hour >= since)
+            .order_by(LabelActivityRow.hour)
+        )
+        return [(hour, int(n)) for hour, n in rows]
+
+    def put_snapshot(
+        self, project_id: ProjectId, *, report: Mapping[str, Any], seconds: float, now: datetime
+    ) -> None:
+        """Store (or replace) the project's quality snapshot."""
+        stmt = upsert(
+            _SNAPSHOTS,
+            self._s.get_bind().dialect.name,
+            keys=("project_id",),
+            update=("report", "seconds", "computed_at"),
+        )
+        values = {"project_id": project_id, "report": dict(report), "seconds": seconds}
+        self._s.execute(stmt, {**values, "computed_at": now})
+
+    def find_snapshot(
+        self, project_id: ProjectId
+    ) -> tuple[Mapping[str, Any], float, datetime] | None:
+        """The stored snapshot (report, seconds it took, when), or ``None``."""
+        row = self._s.execute(
+            select(
+                QualitySnapshotRow.report,
+                QualitySnapshotRow.seconds,
+                QualitySnapshotRow.computed_at,
+            ).where(QualitySnapshotRow.project_id == project_id)
+        ).first()
+        return None if row is None else (row[0], float(row[1]), row[2])

@@ -50,6 +50,21 @@ class SqlJobRepository(Repository):
             raise JobNotFound(f"job {job_id} does not exist", details={"job_id": job_id})
         return to_job(row)
 
+    def find_pending(self, *, kind: JobKind, project_id: ProjectId) -> Job | None:
+        """The oldest job of ``kind`` for the project still waiting to run (walks the few
+        pending jobs on ``ix_jobs_status_id``)."""
+        row = self._s.execute(
+            select(_T)
+            .where(
+                JobRow.status == JobStatus.PENDING.value,
+                JobRow.kind == kind.value,
+                JobRow.project_id == project_id,
+            )
+            .order_by(JobRow.id)
+            .limit(1)
+        ).first()
+        return None if row is None else to_job(row)
+
     def claim_next(self, *, now: datetime) -> Job | None:
         """Mark the oldest pending job running and return it; two workers never get the same
         job because the claim is a conditional UPDATE on its status."""

@@ -1,4 +1,5 @@
-"""Admin pages: the user list, role changes, suspend and ban (``services.auth``)."""
+"""Admin pages: the user list, role changes, suspend and ban (``services.auth``), and the
+platform health page (``services.platform_health``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from shoplabel import __version__
 from shoplabel.domain.ids import UserId
 from shoplabel.domain.users import Role, UserStatus
-from shoplabel.services import auth
+from shoplabel.services import auth, platform_health
 from shoplabel.web.deps import PlatformDep, UowDep
 from shoplabel.web.pages.common import CSRF_FIELD, PageUserDep, check_csrf, render
 
@@ -55,3 +57,13 @@ def change_status(
     check_csrf(platform.secret, user, csrf)
     auth.set_status(uow, actor=user.actor, user_id=user_id, status=status)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/health", response_class=HTMLResponse)
+def health_page(
+    request: Request, user: PageUserDep, platform: PlatformDep, uow: UowDep
+) -> HTMLResponse:
+    health = platform_health.platform_health(
+        uow, actor=user.actor, data_dir=platform.settings.data_dir, version=__version__
+    )
+    return render(request, "admin/health.html", {"health": health}, user=user)

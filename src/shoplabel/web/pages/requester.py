@@ -6,17 +6,16 @@ gets the 403/404 error page from the service's own ``PermissionDenied`` / ``NotF
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
 from shoplabel.domain.ids import JobId, ProjectId, UserId
 from shoplabel.domain.jobs import Job
+from shoplabel.domain.projects import OverlapMode
 from shoplabel.domain.scheduling import POLICIES
 from shoplabel.domain.templates import TEMPLATES
 from shoplabel.domain.users import UserStatus
@@ -28,52 +27,31 @@ from shoplabel.services import (
     dashboards,
     jobs,
     projects,
-    quality_report,
+    quality_snapshots,
 )
 from shoplabel.services.dashboards import CONFIDENCE_BINS
+from shoplabel.services.quality_report import WorkerQuality
+from shoplabel.services.quality_snapshots import QualitySnapshot
 from shoplabel.web.api import imports as import_api
 from shoplabel.web.deps import PlatformDep, UowDep
 from shoplabel.web.pages.assets import PLOTLY_URL
 from shoplabel.web.pages.common import CSRF_FIELD, PageUserDep, check_csrf, render
+from shoplabel.web.pages.project_form import (
+    ProjectForm,
+    ProjectFormIn,
+    default_form,
+    error_field,
+    parse_form,
+    template_defaults,
+)
 from shoplabel.web.urls import job_rejects_url
 
-__all__ = ["ProjectForm", "ProjectFormIn", "router"]
+__all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
 CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]
 EXPORT_FORMATS: Final = ("jsonl", "csv", "parquet")
-#: Service error ``details.field`` -> the form field it is shown next to.
-_FIELD_OF: Final = {
-    "lease_ttl_seconds": "lease_ttl",
-    "assignment_policy": "policy",
-    "template": "template",
-    "name": "name",
-    "min_overlap": "min_overlap",
-    "max_overlap": "max_overlap",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectForm:
-    """The create-project form as typed, with the error shown next to each field."""
-
-    template: str = "query_product_relevance"
-    name: str = ""
-    labels: str = ""
-    instructions: str = ""
-    max_overlap: str = "3"
-    min_overlap: str = "1"
-    lease_ttl: str = "600"
-    policy: str = "round-robin"
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _template_defaults() -> dict[str, dict[str, Any]]:
-    return {
-        key: {"schema": dict(t.schema), "instructions": t.instructions}
-        for key, t in TEMPLATES.items()
-    }
 
 
 def _form_page(
@@ -83,7 +61,8 @@ def _form_page(
         "form": form,
         "templates": TEMPLATES,
         "policies": POLICIES,
-        "defaults": _template_defaults(),
+        "overlap_modes": [m.value for m in OverlapMode],
+        "defaults": template_defaults(),
     }
     return render(request, "requester/new.html", context, user=user, status_code=status_code)
 
@@ -97,57 +76,7 @@ def project_list(request: Request, user: PageUserDep, uow: UowDep) -> HTMLRespon
 @router.get("/projects/new", response_class=HTMLResponse)
 def new_project_page(request: Request, user: PageUserDep, uow: UowDep) -> HTMLResponse:
     dashboards.managed_projects(uow, actor=user.actor, limit=1)  # the role check
-    tpl = TEMPLATES["query_product_relevance"]
-    form = ProjectForm(
-        labels=json.dumps(dict(tpl.schema), ensure_ascii=False, indent=2),
-        instructions=tpl.instructions,
-    )
-    return _form_page(request, user, form)
-
-
-def _parse_form(form: ProjectForm) -> tuple[projects.ProjectSpec | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-    schema: Any = None
-    try:
-        schema = json.loads(form.labels) if form.labels.strip() else None
-    except ValueError:
-        errors["labels"] = "new.bad_json"
-    numbers: dict[str, int] = {}
-    for name in ("max_overlap", "min_overlap", "lease_ttl"):
-        raw = getattr(form, name).strip()
-        if not raw.lstrip("-").isdigit():
-            errors[name] = "new.bad_number"
-        else:
-            numbers[name] = int(raw)
-    if errors:
-        return None, errors
-    spec = projects.ProjectSpec(
-        name=form.name,
-        template=form.template,
-        schema=schema,
-        instructions=form.instructions,
-        settings={
-            "max_overlap": numbers["max_overlap"],
-            "min_overlap": numbers["min_overlap"],
-            "lease_ttl_seconds": numbers["lease_ttl"],
-            "assignment_policy": form.policy,
-        },
-    )
-    return spec, {}
-
-
-class ProjectFormIn(BaseModel):
-    """The create-project form as posted; numbers stay strings so bad ones can be shown."""
-
-    csrf_token: str = ""
-    template: str = ""
-    name: str = ""
-    labels: str = ""
-    instructions: str = ""
-    max_overlap: str = ""
-    min_overlap: str = ""
-    lease_ttl: str = ""
-    policy: str = ""
+    return _form_page(request, user, default_form())
 
 
 @router.post("/projects/new", response_model=None)
@@ -160,15 +89,14 @@ def create_project_submit(
 ) -> Response:
     """Create the project and answer 303 to its page, or show the form with field errors."""
     check_csrf(platform.secret, user, posted.csrf_token)
-    form = ProjectForm(**posted.model_dump(exclude={"csrf_token"}))
-    spec, errors = _parse_form(form)
+    form = posted.form()
+    spec, errors = parse_form(form)
     if spec is None:
         return _form_page(request, user, replace(form, errors=errors), status_code=422)
     try:
         project = projects.create_project(uow, spec, actor=user.actor)
     except InvalidInput as e:
-        target = _FIELD_OF.get(str(e.details.get("field", "")), "labels")
-        bad = replace(form, errors={target: e.message})
+        bad = replace(form, errors={error_field(e.details.get("field")): e.message})
         return _form_page(request, user, bad, status_code=422)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
@@ -237,9 +165,17 @@ def aggregate_submit(
     return RedirectResponse(f"/projects/{project_id}?{urlencode(query)}", status_code=303)
 
 
-def _quality_charts(report: quality_report.QualityReport) -> dict[str, Any]:
-    """The quality plots' data: counts and per-worker numbers (at most the report's cap)."""
+def _quality_charts(snapshot: QualitySnapshot | None) -> dict[str, Any]:
+    """The stored report's plot data: counts and per-worker numbers (at most the report's cap)."""
+    if snapshot is None:
+        return {"labels": [], "per_item": [], "gold": [], "consensus": [], "cost": []}
+    report = snapshot.report
     return {
+        "labels": [[label, n] for label, n in snapshot.label_counts],
+        "confidence": {
+            "edges": [i / CONFIDENCE_BINS for i in range(CONFIDENCE_BINS + 1)],
+            "counts": list(snapshot.confidence_bins),
+        },
         "per_item": [[n_labels, n_items] for n_labels, n_items in report.labels_per_item],
         "gold": [w.gold_accuracy for w in report.workers if w.gold_accuracy is not None],
         "consensus": [
@@ -252,29 +188,53 @@ def _quality_charts(report: quality_report.QualityReport) -> dict[str, Any]:
     }
 
 
+def _workers(page: dashboard_pages.DashboardPage) -> list[WorkerQuality]:
+    """The snapshot's worker rows with their live standing."""
+    if page.snapshot is None:
+        return []
+    return [
+        replace(w, status=page.statuses.get(w.worker_id, w.status))
+        for w in page.snapshot.report.workers
+    ]
+
+
 @router.get("/projects/{project_id}/dashboard", response_class=HTMLResponse)
 def dashboard_page(
     project_id: ProjectId, request: Request, user: PageUserDep, uow: UowDep
 ) -> HTMLResponse:
     page = dashboard_pages.dashboard_page(uow, actor=user.actor, project_id=project_id)
-    view, report = page.dashboard, page.report
-    c = view.project.counters
+    c = page.project.counters
     charts = {
         "progress": {"done": c.n_done, "open": c.n_open, "review": c.n_review},
-        "labels": [[label, n] for label, n in view.label_counts],
-        "confidence": {
-            "edges": [i / CONFIDENCE_BINS for i in range(CONFIDENCE_BINS + 1)],
-            "counts": list(view.confidence_bins),
-        },
-        **_quality_charts(report),
+        "activity": [[at.isoformat(), n] for at, n in page.activity],
+        "bucket": page.bucket,
+        **_quality_charts(page.snapshot),
     }
+    job = request.query_params.get("job", "")
     context = {
-        "view": view,
-        "report": report,
+        "project": page.project,
+        "snapshot": page.snapshot,
+        "report": page.snapshot.report if page.snapshot else None,
+        "workers": _workers(page),
         "charts": charts,
         "plotly_url": PLOTLY_URL,
+        "pending_job": page.pending_job or (int(job) if job.isdigit() else None),
     }
     return render(request, "requester/dashboard.html", context, user=user)
+
+
+@router.post("/projects/{project_id}/dashboard/refresh", response_class=RedirectResponse)
+def dashboard_refresh(
+    project_id: ProjectId,
+    user: PageUserDep,
+    platform: PlatformDep,
+    uow: UowDep,
+    csrf: CsrfField = "",
+) -> RedirectResponse:
+    """Queue a quality snapshot job; the dashboard polls it and reloads when it is done."""
+    check_csrf(platform.secret, user, csrf)
+    job = quality_snapshots.enqueue_refresh(uow, actor=user.actor, project_id=project_id)
+    return RedirectResponse(f"/projects/{project_id}/dashboard?job={job.id}", status_code=303)
 
 
 @router.post("/projects/{project_id}/workers/{user_id}/status", response_class=RedirectResponse)
