@@ -15,8 +15,10 @@ __all__ = [
     "AnnotationExists",
     "AuthenticationFailed",
     "Conflict",
+    "DuplicateGroupNotFound",
     "EmptyInput",
     "ImportRejected",
+    "InvalidDuplicateDecision",
     "InvalidInput",
     "InvalidLabelSchema",
     "InvalidSettings",
@@ -183,6 +185,16 @@ class ImportRejected(InvalidInput):
     """A strict import found bad rows; nothing was stored. ``details['errors']`` lists them."""
 
     code = "import_rejected"
+
+
+class DuplicateGroupNotFound(NotFound):
+    code = "duplicate_group_not_found"
+
+
+class InvalidDuplicateDecision(InvalidInput):
+    """A keep-one decision without a member to keep, or naming an item outside the group."""
+
+    code = "invalid_duplicate_decision"
 
 
 # --- 503 -------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ __all__ = ["Job", "JobKind", "JobStatus"]
 class JobKind(StrEnum):
     IMPORT = "import"
     AGGREGATE = "aggregate"
+    DEDUP = "dedup"
+    DATA_REPORT = "data_report"
 
 
 class JobStatus(StrEnum):

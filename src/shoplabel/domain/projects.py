@@ -59,6 +59,8 @@ class ProjectSettings:
     quality_rules: Mapping[str, Any] | None = None
     exam: Mapping[str, Any] | None = None
     review_stages: tuple[str, ...] = ("review",)
+    # Import validation and cleaning rules (shoplabel.dataprep.fieldrules; docs/data_quality.md).
+    data_rules: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -67,6 +69,8 @@ class ProjectSettings:
         if self.exam is not None:
             out["exam"] = dict(self.exam)
         out["review_stages"] = list(self.review_stages)
+        if self.data_rules is not None:
+            out["data_rules"] = dict(self.data_rules)
         return out
 
 
@@ -125,6 +129,10 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             details={"field": "quality_rules"},
         )
     _check_review_stages(s.review_stages)
+    if s.data_rules is not None and not isinstance(s.data_rules, Mapping):
+        raise InvalidSettings(
+            "setting 'data_rules' must be a JSON object or null", details={"field": "data_rules"}
+        )
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):
             raise InvalidSettings(

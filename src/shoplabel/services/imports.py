@@ -3,10 +3,13 @@
 Each row becomes an item: the reserved columns ``external_id``, ``gold`` and ``priority`` are
 taken out, every other (mapped) column goes into the payload, and dotted column names nest
 (``left.name`` -> ``{"left": {"name": ...}}``). Rows are validated against the project's
-template and label schema; bad rows are reported (row, field, code, reason) and written to a
-rejects file, good rows are stored one batch per transaction. Import is idempotent by
-external id: a row whose external id is already stored is skipped and counted. With
-``strict=True`` a first pass validates the whole file and nothing is stored if any row is bad.
+template and label schema, cleaned (Unicode NFKC, HTML, whitespace; the original payload is
+kept when clean-up changed it) and checked against the project's ``data_rules`` (types,
+lengths, missing-value policy; see ``docs/data_quality.md``); bad rows are reported (row,
+field, code, reason) and written to a rejects file, good rows are stored one batch per
+transaction. Import is idempotent by external id: a row whose external id is already stored
+is skipped and counted. With ``strict=True`` a first pass validates the whole file and
+nothing is stored if any row is bad.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shoplabel.dataprep.fieldrules import DataRules, FieldProblem, Flag, apply_rules
 from shoplabel.dataprep.mapping import FieldMapping
 from shoplabel.dataprep.readers import RecordBatch, iter_record_batches
 from shoplabel.dataprep.rows import Record, RowError
+from shoplabel.dataprep.textclean import TextProblem, clean_payload
 from shoplabel.dataprep.writers import ROW_ERROR_COLUMNS, RecordWriter, open_writer
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import NewItem, canonical_json, content_hash
@@ -31,6 +36,7 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.templates import get_template
 from shoplabel.domain.users import Actor
 from shoplabel.errors import EmptyInput, ImportRejected, InvalidInput, ShoplabelError
+from shoplabel.services.data_rules import data_rules
 from shoplabel.services.projects import visible_project
 
 __all__ = ["ImportOptions", "ImportReport", "Progress", "import_file", "row_to_item"]
@@ -156,9 +162,10 @@ def row_to_item(record: Record, project: Project) -> NewItem:
 
     Raises:
         InvalidInput: naming the row, the field and the reason (``details``).
+        InvalidSettings: The project's ``data_rules`` are malformed.
     """
     try:
-        return _convert(record.fields, project)
+        return _convert(record.fields, project, data_rules(project.settings))
     except _RowProblem as p:
         raise InvalidInput(
             f"row {record.row}: {p.reason}",
@@ -166,8 +173,38 @@ def row_to_item(record: Record, project: Project) -> NewItem:
         ) from None
 
 
-def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
-    payload = _nest(fields)
+def _deep_copy(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: _deep_copy(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in payload.items()
+    }
+
+
+def _clean(
+    payload: dict[str, Any], rules: DataRules
+) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[Mapping[str, str], ...]]:
+    """Clean-up and field rules; return (payload, original if changed, flags)."""
+    original = None
+    try:
+        if rules.clean_text:
+            cleaned = clean_payload(payload, max_chars=rules.max_field_chars)
+            if cleaned.changed:
+                original, payload = payload, cleaned.payload
+        flags: tuple[Flag, ...] = ()
+        if rules.fields:
+            working = _deep_copy(payload)
+            flags, changed = apply_rules(working, rules)
+            if changed:
+                original, payload = original or payload, working
+    except TextProblem as p:
+        raise _RowProblem(p.field, p.code, p.reason) from None
+    except FieldProblem as p:
+        raise _RowProblem(p.field, p.code, p.reason) from None
+    return payload, original, tuple(f.to_dict() for f in flags)
+
+
+def _convert(fields: Mapping[str, object], project: Project, rules: DataRules) -> NewItem:
+    payload, original, flags = _clean(_nest(fields), rules)
     for name in get_template(project.template).required_fields:
         if name not in payload:
             raise _RowProblem(name, "missing_field", f"required field {name!r} is missing")
@@ -196,15 +233,19 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
         content_hash=digest,
         priority=_priority(fields),
         gold=_gold(fields, schema, payload),
+        original=original,
+        flags=flags,
     )
 
 
-def _convert_batch(batch: RecordBatch, project: Project) -> tuple[list[NewItem], list[RowError]]:
+def _convert_batch(
+    batch: RecordBatch, project: Project, rules: DataRules
+) -> tuple[list[NewItem], list[RowError]]:
     items: list[NewItem] = []
     errors = list(batch.errors)
     for rec in batch.records:
         try:
-            items.append(_convert(rec.fields, project))
+            items.append(_convert(rec.fields, project, rules))
         except _RowProblem as p:
             errors.append(RowError(row=rec.row, field=p.field, code=p.code, reason=p.reason))
     return items, errors
@@ -274,7 +315,7 @@ def _validate_all(
     path: Path, project: Project, opts: ImportOptions, tally: _Tally, progress: Progress | None
 ) -> None:
     for batch in _batches(path, opts):
-        _, errors = _convert_batch(batch, project)
+        _, errors = _convert_batch(batch, project, data_rules(project.settings))
         tally.rows += len(batch.records) + len(batch.errors)
         tally.errors(errors)
         if progress:
@@ -290,8 +331,9 @@ def _load(
     progress: Progress | None,
 ) -> None:
     offset = 1 if opts.strict else 0  # a strict import already read the file once
+    rules = data_rules(project.settings)
     for batch in _batches(path, opts):
-        items, errors = _convert_batch(batch, project)
+        items, errors = _convert_batch(batch, project, rules)
         tally.rows += len(batch.records) + len(batch.errors)
         tally.errors(errors)
         inserted, skipped = _store(uows(), project.id, items)

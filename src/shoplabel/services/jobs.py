@@ -12,6 +12,7 @@ from shoplabel.domain.permissions import can_manage_project, can_manage_users, r
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
 from shoplabel.errors import JobNotFound, ShoplabelError
+from shoplabel.services import data_report, dedup
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.projects import visible_project
 
@@ -90,8 +91,50 @@ def _run_import(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
     return report.to_dict()
 
 
+def _creator(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
+    if job.project_id is None or job.created_by is None:
+        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
+    with uows().reading() as uow:
+        return Actor.of(uow.users.get(job.created_by)), job.project_id
+
+
+def _progress_of(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        with uows() as uow:
+            uow.jobs.set_progress(job.id, done=done, total=total)
+            uow.commit()
+
+    return progress
+
+
+def _run_dedup(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
+    actor, project_id = _creator(uows, job)
+    summary = dedup.run_dedup(
+        uows,
+        actor=actor,
+        project_id=project_id,
+        options=dedup.DedupOptions.from_dict(job.payload),
+        progress=_progress_of(uows, job),
+    )
+    return summary.to_dict()
+
+
+def _run_data_report(uows: Callable[[], UnitOfWork], job: Job) -> dict[str, object]:
+    actor, project_id = _creator(uows, job)
+    report = data_report.build_report(
+        uows,
+        actor=actor,
+        project_id=project_id,
+        pii_sample=int(job.payload.get("pii_sample", data_report.PII_SAMPLE)),
+        progress=_progress_of(uows, job),
+    )
+    return {"n_items": report["n_items"], "generated_at": report["generated_at"]}
+
+
 _RUNNERS: dict[JobKind, Callable[[Callable[[], UnitOfWork], Job], dict[str, object]]] = {
     JobKind.IMPORT: _run_import,
+    JobKind.DEDUP: _run_dedup,
+    JobKind.DATA_REPORT: _run_data_report,
 }
 
 

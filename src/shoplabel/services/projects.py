@@ -23,6 +23,7 @@ from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput, InvalidSettings, ProjectNotFound
 from shoplabel.inference.registry import AGGREGATORS, DEFAULT_METHOD
 from shoplabel.services import worker_quality
+from shoplabel.services.data_rules import data_rules
 
 __all__ = [
     "ProjectSpec",
@@ -40,6 +41,7 @@ def _validate_names(settings: ProjectSettings) -> ProjectSettings:
     get_policy(settings.assignment_policy)
     worker_quality.ruleset(settings)
     worker_quality.exam_policy(settings)
+    data_rules(settings)
     if settings.aggregation_method == "default":
         return settings
     if settings.aggregation_method not in AGGREGATORS:

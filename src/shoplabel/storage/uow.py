@@ -18,6 +18,7 @@ from shoplabel.storage.repositories.annotations import (
     SqlConsensusRepository,
 )
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
+from shoplabel.storage.repositories.dataquality import SqlDataQualityRepository
 from shoplabel.storage.repositories.items import SqlItemRepository
 from shoplabel.storage.repositories.jobs import SqlJobRepository
 from shoplabel.storage.repositories.leases import SqlLeaseRepository
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     reviews: SqlReviewRepository
     quality: SqlQualityRepository
     dashboards: SqlDashboardRepository
+    data_quality: SqlDataQualityRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(s, self._clock)
         self.quality = SqlQualityRepository(s, self._clock)
         self.dashboards = SqlDashboardRepository(s, self._clock)
+        self.data_quality = SqlDataQualityRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -9,10 +9,10 @@ exceeded, whatever the number of concurrent workers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, select, update
+from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -21,7 +21,7 @@ from shoplabel.errors import ItemNotFound
 from shoplabel.storage.dialect import insert_ignoring_conflicts
 from shoplabel.storage.mappers import to_item
 from shoplabel.storage.repositories.base import Repository
-from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
+from shoplabel.storage.tables import AnnotationRow, ItemFlagRow, ItemRow, LeaseRow
 
 __all__ = ["SqlItemRepository"]
 
@@ -71,13 +71,40 @@ class SqlItemRepository(Repository):
                 "n_labels": 0,
                 "n_reserved": 0,
                 "created_at": now,
+                "original": it.original,
             }
             for it in items
         ]
         dialect = self._s.get_bind().dialect.name
         stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
-        result = self._s.execute(stmt.returning(ItemRow.id), rows)
-        return len(result.all())
+        inserted = self._s.execute(stmt.returning(ItemRow.id, ItemRow.external_id), rows).all()
+        flagged = {it.external_id: it.flags for it in items if it.flags}
+        if flagged:
+            self._add_import_flags(project_id, flagged, inserted)
+        return len(inserted)
+
+    def _add_import_flags(
+        self,
+        project_id: ProjectId,
+        flagged: dict[str, tuple[Mapping[str, str], ...]],
+        inserted: Sequence[Any],
+    ) -> None:
+        now = self._now()
+        rows = [
+            {"project_id": project_id, "item_id": item_id, "source": "import", "created_at": now}
+            | dict(flag)
+            for item_id, external_id in inserted
+            for flag in flagged.get(external_id, ())
+        ]
+        if rows:
+            self._s.execute(insert(ItemFlagRow), rows)
+
+    def original(self, item_id: ItemId) -> Mapping[str, Any] | None:
+        """The payload as imported, if import clean-up changed it; ``None`` otherwise."""
+        row = self._s.execute(select(ItemRow.original).where(ItemRow.id == item_id)).first()
+        if row is None:
+            raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
+        return cast("Mapping[str, Any] | None", row[0])
 
     def get(self, item_id: ItemId) -> Item:
         row = self._s.execute(_GET, {"b_id": item_id}).first()
