@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import accounts, aggregate, data, demo, mask, projects, serve, simulate
+from shoplabel.cli import (
+    accounts,
+    aggregate,
+    data,
+    dataquality,
+    demo,
+    mask,
+    projects,
+    serve,
+    simulate,
+)
 
 __all__ = ["app", "main"]
 
@@ -26,6 +36,10 @@ app.command("aggregate-file")(aggregate.aggregate_file)
 app.command("mask")(mask.mask_file)
 app.command("simulate")(simulate.simulate_crowd)
 app.command("demo")(demo.demo)
+app.command("dedup")(dataquality.dedup_project)
+app.add_typer(dataquality.duplicates_app, name="duplicates")
+app.command("report")(dataquality.report_project)
+app.command("augment")(dataquality.augment_project)
 
 
 def main() -> None:

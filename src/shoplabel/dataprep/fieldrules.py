@@ -144,7 +144,7 @@ def parse_rules(raw: Mapping[str, Any] | None) -> DataRules:
     unknown = set(raw) - {"fields", "max_field_chars", "clean_text"}
     if unknown:
         raise RulesInvalid(f"unknown data_rules keys {sorted(unknown)}", field=sorted(unknown)[0])
-    fields = raw.get("fields") or {}
+    fields = raw.get("fields", {})
     if not isinstance(fields, Mapping):
         raise RulesInvalid("data_rules.fields must be an object", field="fields")
     max_chars = raw.get("max_field_chars", DEFAULT_MAX_FIELD_CHARS)

@@ -34,6 +34,7 @@ from datasketch import MinHash, MinHashLSH
 from numpy.typing import NDArray
 
 __all__ = [
+    "LSH_WEIGHTS",
     "NearDupOptions",
     "NearDupResult",
     "components",
@@ -42,6 +43,9 @@ __all__ = [
     "shingles",
 ]
 
+#: datasketch's (false positive, false negative) weights for choosing the band shape: misses
+#: cost more than candidates here, because every candidate is verified with the signature.
+LSH_WEIGHTS: Final = (0.2, 0.8)
 _PRIME: Final = np.uint32(0x01000193)  # FNV prime: a cheap polynomial rolling hash base
 _SPACE: Final = re.compile(r"\s+")
 _U32 = NDArray[np.uint32]
@@ -64,7 +68,7 @@ class NearDupOptions:
     """
 
     threshold: float = 0.8
-    num_perm: int = 64
+    num_perm: int = 128
     shingle: int = 3
     seed: int = 1
     chunk: int = 4096
@@ -228,7 +232,7 @@ def find_near_duplicates(
         return NearDupResult(np.empty(0, np.int64), np.empty(0), 0)
     sig = _signatures(texts, options, progress)
     valid = sig[:, 0] != np.iinfo(np.uint32).max
-    lsh = MinHashLSH(threshold=options.threshold, num_perm=options.num_perm)
+    lsh = MinHashLSH(threshold=options.threshold, num_perm=options.num_perm, weights=LSH_WEIGHTS)
     bands = [_band_pairs(sig, slice(i * lsh.r, (i + 1) * lsh.r), valid) for i in range(lsh.b)]
     cand = np.unique(np.concatenate(bands), axis=0) if bands else np.empty((0, 2), np.int64)
     sim = np.empty(len(cand))

@@ -84,6 +84,13 @@ class CleanResult:
 
 
 def _check(text: str) -> None:
+    # Mojibake first: UTF-8 read as Latin-1 also yields C1 control characters (U+0080-U+009F).
+    if _MOJIBAKE.search(text) is not None and _repair_mojibake(text) is not None:
+        raise TextProblem(
+            MOJIBAKE,
+            "text looks like UTF-8 decoded as Latin-1/Windows-1252 (mixed encodings);"
+            " re-encode the file as UTF-8",
+        )
     bad = _CONTROL.search(text)
     if bad is not None:
         raise TextProblem(
@@ -91,14 +98,6 @@ def _check(text: str) -> None:
             f"control character U+{ord(bad.group()):04X} at character {bad.start() + 1}:"
             " binary data, not text",
         )
-    if _MOJIBAKE.search(text) is not None:
-        repaired = _repair_mojibake(text)
-        if repaired is not None:
-            raise TextProblem(
-                MOJIBAKE,
-                "text looks like UTF-8 decoded as Latin-1/Windows-1252 (mixed encodings);"
-                " re-encode the file as UTF-8",
-            )
 
 
 def _repair_mojibake(text: str) -> str | None:

@@ -32,9 +32,11 @@ from shoplabel.services.projects import visible_project
 __all__ = [
     "LOW_CONFIDENCE",
     "PII_SAMPLE",
+    "ReportPage",
     "build_report",
     "enqueue_report",
     "latest_report",
+    "report_page",
 ]
 
 PAGE = 2000
@@ -218,6 +220,21 @@ def latest_report(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId) -> St
     with uow.reading():
         _managed(uow, actor, project_id)
         return uow.data_quality.latest_report(project_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    """What the data-quality page shows: the project and its last stored report."""
+
+    project: Project
+    stored: StoredReport | None
+
+
+def report_page(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId) -> ReportPage:
+    """The project and its stored report in one read transaction (the page's one call)."""
+    with uow.reading():
+        project = _managed(uow, actor, project_id)
+        return ReportPage(project, uow.data_quality.latest_report(project_id))
 
 
 def enqueue_report(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId) -> Job:

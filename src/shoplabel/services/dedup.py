@@ -52,7 +52,7 @@ class DedupOptions:
 
     fields: tuple[str, ...] = ()
     threshold: float = 0.8
-    num_perm: int = 64
+    num_perm: int = 128
     shingle: int = 3
     embedding_threshold: float = 0.95
     outlier_fields: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ from shoplabel.web.api import (
     accounts,
     annotations,
     auth,
+    data_quality,
     exams,
     export,
     health,
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         quality,
         export,
         health,
+        data_quality,
     ):
         router.include_router(module.router)
     return router
