@@ -83,17 +83,23 @@ def near_groups(
     options: NearDupOptions | None = None,
     progress: Progress | None = None,
 ) -> list[Group]:
-    """Near-duplicate groups of at least two *different* texts (see :mod:`.neardup`).
+    """Near-duplicate groups (see :mod:`.neardup`), identical texts included.
 
-    Identical texts are signed once; every item whose text is in a group joins it, so a group
-    may also hold exact copies. Groups of identical texts only are exact duplicates, not near.
+    Each distinct text is signed once; every item whose text is in a group joins it, and items
+    sharing one text form a group (similarity 1) even when no other text is close. Empty
+    texts never join a group.
     """
     index: dict[str, int] = {}
     inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
     result = find_near_duplicates(
         list(index), options=options or NearDupOptions(), progress=progress
     )
-    return _groups_from_labels(result.labels[inverse], DuplicateKind.NEAR, result.similarity)
+    labels = result.labels.copy()
+    shared = np.bincount(inverse, minlength=len(index)) > 1
+    shared &= (labels < 0) & np.array([bool(t.strip()) for t in index], dtype=bool)
+    labels[shared] = result.n_groups + np.arange(int(shared.sum()))
+    similarity = np.concatenate((result.similarity, np.ones(int(shared.sum()))))
+    return _groups_from_labels(labels[inverse], DuplicateKind.NEAR, similarity)
 
 
 def embedding_groups(

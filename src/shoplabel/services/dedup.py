@@ -222,9 +222,11 @@ def _find_groups(
     near_opts = NearDupOptions(
         threshold=opts.threshold, num_perm=opts.num_perm, shingle=opts.shingle
     )
-    groups = exact_groups(scan.hashes) + near_groups(
-        scan.texts, options=near_opts, progress=progress
-    )
+    exact = exact_groups(scan.hashes)
+    # A near group that is exactly an exact group (same payloads) says nothing more.
+    seen = {g.members for g in exact}
+    near = near_groups(scan.texts, options=near_opts, progress=progress)
+    groups = exact + [g for g in near if g.members not in seen]
     if embedder is not None and scan.texts:
         vectors = embedder(scan.texts)
         groups += embedding_groups(vectors, threshold=opts.embedding_threshold)
@@ -255,7 +257,10 @@ def run_dedup(
     outlier_fields = _outlier_fields(project, options)
     scan = _scan(uows, project, options, outlier_fields, progress)
     n = len(scan.ids)
-    signing = None if progress is None else (lambda done, _t: progress(n + done, 2 * n))
+    signing = None
+    if progress is not None:
+        # Signatures are computed per distinct text: scale their count to the items'.
+        signing = lambda done, total: progress(n + done * n // max(total, 1), 2 * n)  # noqa: E731
     groups = _new_groups(uows, scan, _find_groups(scan, options, embedder, signing))
     flags = _outlier_flags(scan, options)
     kinds = [k.value for k in DuplicateKind]

@@ -110,14 +110,14 @@ class SqlDataQualityRepository(Repository):
             cond = and_(cond, DuplicateGroupRow.kind == kind)
         if conflicting_only:
             cond = and_(cond, DuplicateGroupRow.conflicting.is_(True))
-        rows = self._s.execute(
+        rows = self._s.scalars(
             select(DuplicateGroupRow).where(cond).order_by(DuplicateGroupRow.id).limit(limit)
         ).all()
         members = self._members([r.id for r in rows])
         return [_group(r, members[r.id]) for r in rows]
 
     def get_group(self, group_id: int) -> DuplicateGroup:
-        row = self._s.execute(
+        row = self._s.scalars(
             select(DuplicateGroupRow).where(DuplicateGroupRow.id == group_id)
         ).first()
         if row is None:
@@ -191,7 +191,7 @@ class SqlDataQualityRepository(Repository):
         cond = ItemFlagRow.project_id == project_id
         if code is not None:
             cond = and_(cond, ItemFlagRow.code == code)
-        rows = self._s.execute(
+        rows = self._s.scalars(
             select(ItemFlagRow).where(cond).order_by(ItemFlagRow.id).limit(limit)
         )
         return [ItemFlag(ItemId(r.item_id), r.source, r.field, r.code, r.reason) for r in rows]
@@ -205,7 +205,7 @@ class SqlDataQualityRepository(Repository):
         )
 
     def latest_report(self, project_id: ProjectId) -> StoredReport | None:
-        row = self._s.execute(
+        row = self._s.scalars(
             select(DataReportRow)
             .where(DataReportRow.project_id == project_id)
             .order_by(DataReportRow.id.desc())
