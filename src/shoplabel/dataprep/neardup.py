@@ -174,10 +174,10 @@ def _signatures(
     return sig
 
 
-def _band_pairs(
-    sig: NDArray[np.uint32], rows: slice, valid: NDArray[np.bool_]
+def _pair_keys(
+    sig: NDArray[np.uint32], rows: slice, valid: NDArray[np.bool_], n: int
 ) -> NDArray[np.int64]:
-    """Consecutive members of each band bucket, as an ``(n_pairs, 2)`` array of text indexes."""
+    """Consecutive members of each bucket of one band, as ``low * n + high`` pair keys."""
     band = sig[:, rows].astype(np.uint64)
     mult = np.random.default_rng(rows.start).integers(1, 2**63, size=band.shape[1], dtype=np.uint64)
     key = (band * (mult | np.uint64(1))).sum(axis=1, dtype=np.uint64)
@@ -185,7 +185,8 @@ def _band_pairs(
     order = idx[np.argsort(key[idx], kind="stable")]
     sorted_key = key[order]
     same = sorted_key[1:] == sorted_key[:-1]
-    return np.column_stack((order[:-1][same], order[1:][same]))
+    a, b = order[:-1][same].astype(np.int64), order[1:][same].astype(np.int64)
+    return np.minimum(a, b) * n + np.maximum(a, b)
 
 
 def components(n: int, pairs: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -233,8 +234,14 @@ def find_near_duplicates(
     sig = _signatures(texts, options, progress)
     valid = sig[:, 0] != np.iinfo(np.uint32).max
     lsh = MinHashLSH(threshold=options.threshold, num_perm=options.num_perm, weights=LSH_WEIGHTS)
-    bands = [_band_pairs(sig, slice(i * lsh.r, (i + 1) * lsh.r), valid) for i in range(lsh.b)]
-    cand = np.unique(np.concatenate(bands), axis=0) if bands else np.empty((0, 2), np.int64)
+    # One int64 key per pair (low index * n + high index): a 1-D unique is far cheaper than a
+    # row-wise one over millions of candidate pairs.
+    keys = np.unique(
+        np.concatenate(
+            [_pair_keys(sig, slice(i * lsh.r, (i + 1) * lsh.r), valid, n) for i in range(lsh.b)]
+        )
+    )
+    cand = np.column_stack((keys // n, keys % n))
     sim = np.empty(len(cand))
     for lo in range(0, len(cand), 65536):
         part = cand[lo : lo + 65536]
