@@ -157,7 +157,9 @@ def _evaluate(
 ) -> dict[str, Any]:
     rng = np.random.default_rng(5)
     n_bases = int((np.asarray(kinds) == "original").sum())
-    pos = rng.choice(np.arange(n_bases, len(texts)), size=min(4000, len(texts) - n_bases), replace=False)
+    pos = rng.choice(
+        np.arange(n_bases, len(texts)), size=min(4000, len(texts) - n_bases), replace=False
+    )
     found, clear = [], []
     for i in pos:
         j = _jaccard(texts[i], texts[origin[i]], opts.shingle)
@@ -168,7 +170,9 @@ def _evaluate(
             clear.append(hit)
     members: dict[int, list[int]] = {}
     grouped = np.flatnonzero(labels >= 0)
-    sample = rng.choice(grouped, size=min(2000, len(grouped)), replace=False) if len(grouped) else []
+    sample = (
+        rng.choice(grouped, size=min(2000, len(grouped)), replace=False) if len(grouped) else []
+    )
     wanted = {int(labels[i]) for i in sample}
     for i in grouped:
         g = int(labels[i])

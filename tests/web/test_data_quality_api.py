@@ -36,9 +36,7 @@ def test_cleaning_groups_decisions_and_report_over_http(api: Api) -> None:
     assert api.client.post(f"{API}/projects/{pid}/dedup", json={}, headers=wk).status_code == 403
     bad = api.client.post(f"{API}/projects/{pid}/dedup", json={"threshold": 2}, headers=req)
     assert (bad.status_code, error_code(bad)) == (422, "invalid_request")
-    r = api.client.post(
-        f"{API}/projects/{pid}/dedup", json={"fields": ["left.name"]}, headers=req
-    )
+    r = api.client.post(f"{API}/projects/{pid}/dedup", json={"fields": ["left.name"]}, headers=req)
     assert r.status_code == 202 and r.json()["kind"] == "dedup"
     r = api.client.post(f"{API}/projects/{pid}/data-report", headers=req)
     assert r.status_code == 202 and r.json()["kind"] == "data_report"
@@ -63,7 +61,9 @@ def test_cleaning_groups_decisions_and_report_over_http(api: Api) -> None:
     assert r.status_code == 200, r.text
     # The other member has gold of its own: it leaves the queue but keeps its gold.
     assert (r.json()["n_closed"], r.json()["n_propagated"]) == (1, 0)
-    missing = api.client.post(f"{API}/duplicate-groups/999/decision", json={"decision": "keep_all"}, headers=req)
+    missing = api.client.post(
+        f"{API}/duplicate-groups/999/decision", json={"decision": "keep_all"}, headers=req
+    )
     assert (missing.status_code, error_code(missing)) == (404, "duplicate_group_not_found")
 
     report = api.client.get(f"{API}/projects/{pid}/data-report", headers=req).json()["report"]

@@ -27,7 +27,9 @@ CsrfField = Annotated[str, Form(alias=CSRF_FIELD)]
 def _charts(report: dict[str, Any]) -> dict[str, Any]:
     """Plot data: plain lists the page's script draws with plotly."""
     return {
-        "missing": [[m["field"], m["n_missing"]] for m in report.get("missing", [])],
+        "missing": [
+            [m["field"], m["n_missing"]] for m in report.get("missing", []) if m["n_missing"]
+        ],
         "duplicates": [
             [d["kind"], d["n_groups"], d["n_items"], d["n_conflicting"]]
             for d in report.get("duplicates", [])
