@@ -118,7 +118,7 @@ def _model_variant(t: str, rng: random.Random) -> str:
 
 _PERTURB = (
     ("case", lambda t, r: t.upper() if r.random() < 0.5 else t.lower()),
-    ("spacing", lambda t, r: t.replace(" ", "  ").replace(" - ", " ").replace("，", ",") + " "),
+    ("spacing", lambda t, _r: t.replace(" ", "  ").replace(" - ", " ").replace("，", ",") + " "),
     ("suffix", lambda t, r: t + r.choice(_SUFFIXES)),
     ("prefix", lambda t, r: r.choice(_PREFIXES) + t),
     ("typo", _typo),

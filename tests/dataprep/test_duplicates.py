@@ -114,7 +114,7 @@ def test_identical_texts_group_and_empty_texts_never_do() -> None:
 def test_near_dup_options_are_checked() -> None:
     for bad in ({"threshold": 1.0}, {"num_perm": 4}, {"shingle": 0}):
         with pytest.raises(ValueError, match="must be"):
-            NearDupOptions(**bad)  # type: ignore[arg-type]
+            NearDupOptions(**bad)
 
 
 def test_components_join_chains() -> None:

@@ -247,7 +247,7 @@ def test_duplicate_decisions_close_items_and_propagate_labels(db: Database, tmp_
 def test_dedup_and_report_run_as_jobs_and_the_report_is_stored(
     db: Database, tmp_path: Path
 ) -> None:
-    owner, project, items = _dirty_project(db, tmp_path)
+    owner, project, _ = _dirty_project(db, tmp_path)
     worker = make_actor(db.uow(), "w1", Role.WORKER)
     assert data_report.latest_report(db.uow(), actor=owner, project_id=project.id) is None
     with pytest.raises((PermissionDenied, ItemNotFound)):

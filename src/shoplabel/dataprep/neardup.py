@@ -186,7 +186,8 @@ def _pair_keys(
     sorted_key = key[order]
     same = sorted_key[1:] == sorted_key[:-1]
     a, b = order[:-1][same].astype(np.int64), order[1:][same].astype(np.int64)
-    return np.minimum(a, b) * n + np.maximum(a, b)
+    keys: NDArray[np.int64] = np.minimum(a, b) * n + np.maximum(a, b)
+    return keys
 
 
 def components(n: int, pairs: NDArray[np.int64]) -> NDArray[np.int64]:

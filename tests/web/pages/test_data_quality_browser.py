@@ -35,7 +35,7 @@ CSV = (
 )
 
 
-def _run_job_from_page(page: Any, button: str) -> None:
+def _run_job_from_page(page: Any, button: str) -> None:  # noqa: F811
     page.click(button)
     page.wait_for_url(re.compile(r"/jobs/\d+$"))
     page.wait_for_selector("#job[data-finished=true]", timeout=30_000)
@@ -45,7 +45,10 @@ def _run_job_from_page(page: Any, button: str) -> None:
 
 
 def test_requester_runs_cleaning_and_reads_the_report(
-    page: Any, live_server: LiveServer, shots: Path, tmp_path: Path
+    page: Any,  # noqa: F811
+    live_server: LiveServer,
+    shots: Path,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     owner = user(live_server, Role.REQUESTER)
     pid = project(live_server, owner, "product_matching")
@@ -68,7 +71,10 @@ def test_requester_runs_cleaning_and_reads_the_report(
     check_layout(page, shots, "data-quality")
 
 
-def test_worker_cannot_open_the_data_quality_page(page: Any, live_server: LiveServer) -> None:
+def test_worker_cannot_open_the_data_quality_page(
+    page: Any,  # noqa: F811 - the pytest fixture
+    live_server: LiveServer,
+) -> None:
     owner = user(live_server, Role.REQUESTER)
     pid = project(live_server, owner, "product_matching")
     worker = user(live_server, Role.WORKER)
