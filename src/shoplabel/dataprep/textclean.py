@@ -40,6 +40,7 @@ __all__ = [
     "TextProblem",
     "clean_payload",
     "clean_text",
+    "looks_clean",
 ]
 
 BINARY_DATA: Final = "binary_data"
@@ -49,6 +50,9 @@ MOJIBAKE: Final = "mojibake"
 # Anything clean-up would touch in an ASCII string: markup, control characters, runs of
 # whitespace, whitespace at either end.
 _ASCII_DIRTY: Final = re.compile(r"[<&\x00-\x08\x0b-\x1f\x7f]|\s\s|^\s|\s$|[\t\n\r]")
+# In canonical JSON (ensure_ascii=False): markup, any escape (control characters are written
+# \u0000-\u001f, \n, \t, ...), DEL, runs of spaces, and a space at either end of a string.
+# Plain substring tests (in looks_clean): several times faster than a regex with alternatives.
 _CONTROL: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _TAG: Final = re.compile(r"<\s*(br|p|li|div|tr|td|h[1-6])\b[^>]*>|<[^<>]{0,500}>", re.IGNORECASE)
 _SPACE: Final = re.compile(r"[\s\u3000\u00a0]+")
@@ -144,7 +148,7 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", out).strip()
 
 
-def _clean_value(value: Any, path: str, max_chars: int) -> Any:
+def _clean_value(value: Any, path: str, max_chars: int, clean: bool) -> Any:
     if isinstance(value, str):
         if len(value) > max_chars:
             raise TextProblem(
@@ -153,22 +157,46 @@ def _clean_value(value: Any, path: str, max_chars: int) -> Any:
                 field=path,
             )
         try:
-            return clean_text(value)
+            return clean_text(value) if clean else value
         except TextProblem as p:
             raise TextProblem(p.code, f"{path}: {p.reason}", field=path) from None
     if isinstance(value, Mapping):
-        return {k: _clean_value(v, f"{path}.{k}", max_chars) for k, v in value.items()}
+        return {k: _clean_value(v, f"{path}.{k}", max_chars, clean) for k, v in value.items()}
     if isinstance(value, list):
-        return [_clean_value(v, f"{path}[{i}]", max_chars) for i, v in enumerate(value)]
+        return [_clean_value(v, f"{path}[{i}]", max_chars, clean) for i, v in enumerate(value)]
     return value
 
 
-def clean_payload(payload: Mapping[str, Any], *, max_chars: int) -> CleanResult:
+def looks_clean(canonical: bytes, *, max_chars: int) -> bool:
+    """True when a payload's canonical JSON proves clean-up would change nothing.
+
+    Plain ASCII without markup, escaped control characters, runs of whitespace or whitespace
+    next to a quote, and no longer than ``max_chars``: then no string in it can need cleaning
+    or be too long. ``False`` only means "look closer" (:func:`clean_payload`).
+    """
+    c = canonical
+    if len(c) > max_chars or not c.isascii():
+        return False
+    return not (
+        b"<" in c
+        or b"&" in c
+        or b"\\" in c
+        or b"\x7f" in c
+        or b"  " in c
+        or b'" ' in c
+        or b' "' in c
+    )
+
+
+def clean_payload(
+    payload: Mapping[str, Any], *, max_chars: int, clean: bool = True
+) -> CleanResult:
     """Clean every string of a payload; report whether anything changed.
 
     Args:
         payload: The item's data (nested objects allowed).
         max_chars: Longest string accepted (an enormous field rejects the row).
+        clean: ``False`` checks the lengths only (the project turned clean-up off).
 
     Returns:
         The cleaned payload and the ``changed`` flag (the caller keeps the original if set).
@@ -177,5 +205,5 @@ def clean_payload(payload: Mapping[str, Any], *, max_chars: int) -> CleanResult:
         TextProblem: Some string is too long, binary junk or mis-decoded; ``reason`` starts
             with its dotted field path.
     """
-    cleaned = {k: _clean_value(v, k, max_chars) for k, v in payload.items()}
+    cleaned = {k: _clean_value(v, k, max_chars, clean) for k, v in payload.items()}
     return CleanResult(cleaned, cleaned != payload)

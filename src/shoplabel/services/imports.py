@@ -25,7 +25,7 @@ from shoplabel.dataprep.fieldrules import DataRules, FieldProblem, Flag, apply_r
 from shoplabel.dataprep.mapping import FieldMapping
 from shoplabel.dataprep.readers import RecordBatch, iter_record_batches
 from shoplabel.dataprep.rows import Record, RowError
-from shoplabel.dataprep.textclean import TextProblem, clean_payload
+from shoplabel.dataprep.textclean import TextProblem, clean_payload, looks_clean
 from shoplabel.dataprep.writers import ROW_ERROR_COLUMNS, RecordWriter, open_writer
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import NewItem, canonical_json, content_hash
@@ -182,12 +182,19 @@ def _deep_copy(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def _clean(
     payload: dict[str, Any], rules: DataRules
-) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[Mapping[str, str], ...]]:
-    """Clean-up and field rules; return (payload, original if changed, flags)."""
+) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[Mapping[str, str], ...], bytes]:
+    """Clean-up and field rules; return (payload, original if changed, flags, canonical JSON).
+
+    The canonical JSON of the row as read is computed first: when it is plain ASCII without
+    anything clean-up would touch (the common case), it serves the content hash as is.
+    """
+    canonical = canonical_json(payload)
     original = None
     try:
-        if rules.clean_text:
-            cleaned = clean_payload(payload, max_chars=rules.max_field_chars)
+        if not looks_clean(canonical, max_chars=rules.max_field_chars):
+            cleaned = clean_payload(
+                payload, max_chars=rules.max_field_chars, clean=rules.clean_text
+            )
             if cleaned.changed:
                 original, payload = payload, cleaned.payload
         flags: tuple[Flag, ...] = ()
@@ -200,11 +207,13 @@ def _clean(
         raise _RowProblem(p.field, p.code, p.reason) from None
     except FieldProblem as p:
         raise _RowProblem(p.field, p.code, p.reason) from None
-    return payload, original, tuple(f.to_dict() for f in flags)
+    if original is not None:
+        canonical = canonical_json(payload)
+    return payload, original, tuple(f.to_dict() for f in flags) if flags else (), canonical
 
 
 def _convert(fields: Mapping[str, object], project: Project, rules: DataRules) -> NewItem:
-    payload, original, flags = _clean(_nest(fields), rules)
+    payload, original, flags, canonical = _clean(_nest(fields), rules)
     for name in get_template(project.template).required_fields:
         if name not in payload:
             raise _RowProblem(name, "missing_field", f"required field {name!r} is missing")
@@ -217,8 +226,7 @@ def _convert(fields: Mapping[str, object], project: Project, rules: DataRules) -
         )
     if not payload:
         raise _RowProblem(None, "empty_row", "the row has no data fields")
-    # One serialisation serves both the content hash and the size limit (hot per-row path).
-    canonical = canonical_json(payload)
+    # One serialisation serves clean-up's check, the content hash and the size limit.
     digest = content_hash(payload, canonical=canonical)
     size = len(canonical)
     if size > MAX_PAYLOAD_BYTES:
