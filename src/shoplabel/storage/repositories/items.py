@@ -58,6 +58,22 @@ class SqlItemRepository(Repository):
         """Insert ``items``, skipping external ids already stored; return how many were new."""
         if not items:
             return 0
+        # Rows without an original (almost all) leave the column out, and external ids come
+        # back only when some row has import flags: both keep the hot insert as it was.
+        plain = [it for it in items if it.original is None]
+        cleaned = [it for it in items if it.original is not None]
+        flagged = {it.external_id: it.flags for it in items if it.flags}
+        inserted: list[Any] = []
+        for part, with_original in ((plain, False), (cleaned, True)):
+            if part:
+                inserted += self._insert(project_id, part, with_original, bool(flagged))
+        if flagged:
+            self._add_import_flags(project_id, flagged, inserted)
+        return len(inserted)
+
+    def _insert(
+        self, project_id: ProjectId, items: Sequence[NewItem], with_original: bool, ids: bool
+    ) -> list[Any]:
         now = self._now()
         rows = [
             {
@@ -71,17 +87,16 @@ class SqlItemRepository(Repository):
                 "n_labels": 0,
                 "n_reserved": 0,
                 "created_at": now,
-                "original": it.original,
             }
             for it in items
         ]
+        if with_original:
+            for row, it in zip(rows, items, strict=True):
+                row["original"] = it.original
         dialect = self._s.get_bind().dialect.name
         stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
-        inserted = self._s.execute(stmt.returning(ItemRow.id, ItemRow.external_id), rows).all()
-        flagged = {it.external_id: it.flags for it in items if it.flags}
-        if flagged:
-            self._add_import_flags(project_id, flagged, inserted)
-        return len(inserted)
+        returning = (ItemRow.id, ItemRow.external_id) if ids else (ItemRow.id,)
+        return list(self._s.execute(stmt.returning(*returning), rows).all())
 
     def _add_import_flags(
         self,
