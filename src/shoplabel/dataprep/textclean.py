@@ -188,9 +188,7 @@ def looks_clean(canonical: bytes, *, max_chars: int) -> bool:
     )
 
 
-def clean_payload(
-    payload: Mapping[str, Any], *, max_chars: int, clean: bool = True
-) -> CleanResult:
+def clean_payload(payload: Mapping[str, Any], *, max_chars: int, clean: bool = True) -> CleanResult:
     """Clean every string of a payload; report whether anything changed.
 
     Args:
