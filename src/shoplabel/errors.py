@@ -17,8 +17,10 @@ __all__ = [
     "AuditChainBroken",
     "AuthenticationFailed",
     "Conflict",
+    "DuplicateGroupNotFound",
     "EmptyInput",
     "ImportRejected",
+    "InvalidDuplicateDecision",
     "InvalidInput",
     "InvalidLabelSchema",
     "InvalidPayRule",
@@ -194,6 +196,16 @@ class ImportRejected(InvalidInput):
     """A strict import found bad rows; nothing was stored. ``details['errors']`` lists them."""
 
     code = "import_rejected"
+
+
+class DuplicateGroupNotFound(NotFound):
+    code = "duplicate_group_not_found"
+
+
+class InvalidDuplicateDecision(InvalidInput):
+    """A keep-one decision without a member to keep, or naming an item outside the group."""
+
+    code = "invalid_duplicate_decision"
 
 
 # --- 503 -------------------------------------------------------------------------------------

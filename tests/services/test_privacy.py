@@ -61,7 +61,8 @@ def test_import_stores_only_masked_payloads_and_sealed_originals(
     stored = _items(db, project.id)
     assert [it.external_id for it in stored] == [f"r{i}" for i in range(6)]
     assert not leaks(repr([it.payload for it in stored]))
-    assert stored[0].payload["review"] == "质量很好，有问题打我电话[PHONE]或发邮件 [EMAIL]"
+    # Import clean-up applies NFKC first (the full-width comma becomes ","; docs/data_quality.md).
+    assert stored[0].payload["review"] == "质量很好,有问题打我电话[PHONE]或发邮件 [EMAIL]"
     assert stored[0].gold == "positive"
     with db.uow().reading() as uow:
         secret = uow.privacy.find(stored[1].id)
@@ -69,12 +70,12 @@ def test_import_stores_only_masked_payloads_and_sealed_originals(
     assert secret is not None and secret.key_id == "k1"
     assert not leaks(secret.sealed.decode("latin-1"))
     assert secret.found == {"person_name": 1, "address": 1, "cn_id": 1}
-    assert secret.views["reviewer"]["review"].startswith("收件人：王**")
+    assert secret.views["reviewer"]["review"].startswith("收件人:王**")
     # The managers' listing shows their (partial) view; the stored payload stays tagged.
     owner_page = projects.list_items(db.uow(), actor=owner, project_id=project.id)
     assert (
         owner_page[0].payload["review"]
-        == "质量很好，有问题打我电话138****5678或发邮件 l***@example.com"
+        == "质量很好,有问题打我电话138****5678或发邮件 l***@example.com"
     )
     again = import_seed(db, tmp_path, owner, project)
     assert (again.inserted, again.skipped_existing) == (0, 6)

@@ -177,6 +177,8 @@ def test_no_worker_facing_route_sends_unmasked_pii_or_gold(papi: Api) -> None:
         "job_id": rating_job,
         "user_id": wk.user_id,
         "token_id": 999_999,
+        "batch_id": 999_999,
+        "group_id": 999_999,
         "code": "zh",
     }
     wk.walk(routes, ctx)

@@ -8,6 +8,7 @@ from shoplabel.cli import (
     accounts,
     aggregate,
     data,
+    dataquality,
     demo,
     keys,
     mask,
@@ -41,6 +42,10 @@ app.add_typer(keys.keys_app, name="keys")
 app.add_typer(pay.pay_app, name="pay")
 app.add_typer(pay.payout_app, name="payout")
 app.add_typer(pay.audit_app, name="audit")
+app.command("dedup")(dataquality.dedup_project)
+app.add_typer(dataquality.duplicates_app, name="duplicates")
+app.command("report")(dataquality.report_project)
+app.command("augment")(dataquality.augment_project)
 
 
 def main() -> None:

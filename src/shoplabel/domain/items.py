@@ -40,6 +40,10 @@ class NewItem:
     content_hash: str
     priority: float = 0.0
     gold: Any = None
+    # The payload as read, when import clean-up changed it (kept so clean-up is reversible).
+    original: Mapping[str, Any] | None = None
+    # Kept-but-flagged findings of import rules: ({"field", "code", "reason"}, ...).
+    flags: tuple[Mapping[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

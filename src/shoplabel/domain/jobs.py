@@ -17,6 +17,8 @@ class JobKind(StrEnum):
     IMPORT = "import"
     AGGREGATE = "aggregate"
     QUALITY_REPORT = "quality_report"
+    DEDUP = "dedup"
+    DATA_REPORT = "data_report"
 
 
 class JobStatus(StrEnum):

@@ -14,6 +14,15 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from shoplabel.domain.annotations import Annotation, Lease, LeaseState, NewAnnotation
+from shoplabel.domain.dataquality import (
+    DuplicateDecision,
+    DuplicateGroup,
+    FlagCount,
+    GroupCount,
+    ItemFlag,
+    NewDuplicateGroup,
+    StoredReport,
+)
 from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
 from shoplabel.domain.jobs import Job, JobKind
@@ -37,6 +46,7 @@ __all__ = [
     "ConsensusRepository",
     "ConsensusWrite",
     "DashboardRepository",
+    "DataQualityRepository",
     "HealthRepository",
     "ItemRepository",
     "JobRepository",
@@ -132,6 +142,7 @@ class ItemRepository(Protocol):
         self, project_id: ProjectId, external_ids: Sequence[str]
     ) -> set[str]: ...
     def add_many(self, project_id: ProjectId, items: Sequence[NewItem]) -> int: ...
+    def original(self, item_id: ItemId) -> Mapping[str, Any] | None: ...
     def get(self, item_id: ItemId) -> Item: ...
     def get_many(self, item_ids: Sequence[ItemId]) -> list[Item]: ...
     def candidates(  # noqa: PLR0913 - one keyword per SQL filter of the candidate query
@@ -342,6 +353,37 @@ class PrivacyRepository(Protocol):
     ) -> list[Reveal]: ...
 
 
+class DataQualityRepository(Protocol):
+    def replace_groups(
+        self, project_id: ProjectId, groups: Sequence[NewDuplicateGroup], *, kinds: Sequence[str]
+    ) -> int: ...
+    def list_groups(
+        self,
+        project_id: ProjectId,
+        *,
+        kind: str | None,
+        conflicting_only: bool,
+        after_id: int,
+        limit: int,
+    ) -> list[DuplicateGroup]: ...
+    def get_group(self, group_id: int) -> DuplicateGroup: ...
+    def decide(
+        self, group_id: int, *, decision: DuplicateDecision, keep_item_id: ItemId | None
+    ) -> None: ...
+    def group_counts(self, project_id: ProjectId) -> list[GroupCount]: ...
+    def replace_flags(
+        self, project_id: ProjectId, flags: Sequence[ItemFlag], *, source: str
+    ) -> None: ...
+    def flag_counts(self, project_id: ProjectId) -> list[FlagCount]: ...
+    def list_flags(
+        self, project_id: ProjectId, *, code: str | None, limit: int
+    ) -> list[ItemFlag]: ...
+    def add_report(
+        self, project_id: ProjectId, report: Mapping[str, Any], *, now: datetime
+    ) -> None: ...
+    def latest_report(self, project_id: ProjectId) -> StoredReport | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -387,6 +429,8 @@ class UnitOfWork(Protocol):
     def leaderboards(self) -> LeaderboardRepository: ...
     @property
     def health(self) -> HealthRepository: ...
+    @property
+    def data_quality(self) -> DataQualityRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

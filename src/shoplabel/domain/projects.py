@@ -60,6 +60,8 @@ class ProjectSettings:
     exam: Mapping[str, Any] | None = None
     review_stages: tuple[str, ...] = ("review",)
     privacy: Mapping[str, Any] | None = None
+    # Import validation and cleaning rules (shoplabel.dataprep.fieldrules; docs/data_quality.md).
+    data_rules: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -70,6 +72,8 @@ class ProjectSettings:
         out["review_stages"] = list(self.review_stages)
         if self.privacy is not None:
             out["privacy"] = dict(self.privacy)
+        if self.data_rules is not None:
+            out["data_rules"] = dict(self.data_rules)
         return out
 
 
@@ -131,6 +135,10 @@ def _check(s: ProjectSettings) -> ProjectSettings:
     if s.privacy is not None and not isinstance(s.privacy, Mapping):
         raise InvalidSettings(
             "setting 'privacy' must be a JSON object or null", details={"field": "privacy"}
+        )
+    if s.data_rules is not None and not isinstance(s.data_rules, Mapping):
+        raise InvalidSettings(
+            "setting 'data_rules' must be a JSON object or null", details={"field": "data_rules"}
         )
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):

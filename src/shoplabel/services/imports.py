@@ -3,10 +3,13 @@
 Each row becomes an item: the reserved columns ``external_id``, ``gold`` and ``priority`` are
 taken out, every other (mapped) column goes into the payload, and dotted column names nest
 (``left.name`` -> ``{"left": {"name": ...}}``). Rows are validated against the project's
-template and label schema; bad rows are reported (row, field, code, reason) and written to a
-rejects file, good rows are stored one batch per transaction. Import is idempotent by
-external id: a row whose external id is already stored is skipped and counted. With
-``strict=True`` a first pass validates the whole file and nothing is stored if any row is bad.
+template and label schema, cleaned (Unicode NFKC, HTML, whitespace; the original payload is
+kept when clean-up changed it) and checked against the project's ``data_rules`` (types,
+lengths, missing-value policy; see ``docs/data_quality.md``); bad rows are reported (row,
+field, code, reason) and written to a rejects file, good rows are stored one batch per
+transaction. Import is idempotent by external id: a row whose external id is already stored
+is skipped and counted. With ``strict=True`` a first pass validates the whole file and
+nothing is stored if any row is bad.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shoplabel.dataprep.fieldrules import DataRules, FieldProblem, Flag, apply_rules
 from shoplabel.dataprep.mapping import FieldMapping
 from shoplabel.dataprep.readers import RecordBatch, iter_record_batches
 from shoplabel.dataprep.rows import Record, RowError
+from shoplabel.dataprep.textclean import TextProblem, clean_payload, looks_clean
 from shoplabel.dataprep.writers import ROW_ERROR_COLUMNS, RecordWriter, open_writer
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import NewItem, canonical_json, content_hash
@@ -32,6 +37,7 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.templates import get_template
 from shoplabel.domain.users import Actor
 from shoplabel.errors import EmptyInput, ImportRejected, InvalidInput, ShoplabelError
+from shoplabel.services.data_rules import data_rules
 from shoplabel.services.privacy import ItemMasker, MaskedRowProblem, PrivacyKeys, masker_for
 from shoplabel.services.projects import visible_project
 
@@ -158,9 +164,10 @@ def row_to_item(record: Record, project: Project) -> NewItem:
 
     Raises:
         InvalidInput: naming the row, the field and the reason (``details``).
+        InvalidSettings: The project's ``data_rules`` are malformed.
     """
     try:
-        return _convert(record.fields, project)
+        return _convert(record.fields, project, data_rules(project.settings))
     except _RowProblem as p:
         raise InvalidInput(
             f"row {record.row}: {p.reason}",
@@ -168,8 +175,47 @@ def row_to_item(record: Record, project: Project) -> NewItem:
         ) from None
 
 
-def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
-    payload = _nest(fields)
+def _deep_copy(payload: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: _deep_copy(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+        for k, v in payload.items()
+    }
+
+
+def _clean(
+    payload: dict[str, Any], rules: DataRules
+) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[Mapping[str, str], ...], bytes]:
+    """Clean-up and field rules; return (payload, original if changed, flags, canonical JSON).
+
+    The canonical JSON of the row as read is computed first: when it is plain ASCII without
+    anything clean-up would touch (the common case), it serves the content hash as is.
+    """
+    canonical = canonical_json(payload)
+    original = None
+    try:
+        if not looks_clean(canonical, max_chars=rules.max_field_chars):
+            cleaned = clean_payload(
+                payload, max_chars=rules.max_field_chars, clean=rules.clean_text
+            )
+            if cleaned.changed:
+                original, payload = payload, cleaned.payload
+        flags: tuple[Flag, ...] = ()
+        if rules.fields:
+            working = _deep_copy(payload)
+            flags, changed = apply_rules(working, rules)
+            if changed:
+                original, payload = original or payload, working
+    except TextProblem as p:
+        raise _RowProblem(p.field, p.code, p.reason) from None
+    except FieldProblem as p:
+        raise _RowProblem(p.field, p.code, p.reason) from None
+    if original is not None:
+        canonical = canonical_json(payload)
+    return payload, original, tuple(f.to_dict() for f in flags) if flags else (), canonical
+
+
+def _convert(fields: Mapping[str, object], project: Project, rules: DataRules) -> NewItem:
+    payload, original, flags, canonical = _clean(_nest(fields), rules)
     for name in get_template(project.template).required_fields:
         if name not in payload:
             raise _RowProblem(name, "missing_field", f"required field {name!r} is missing")
@@ -182,8 +228,7 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
         )
     if not payload:
         raise _RowProblem(None, "empty_row", "the row has no data fields")
-    # One serialisation serves both the content hash and the size limit (hot per-row path).
-    canonical = canonical_json(payload)
+    # One serialisation serves clean-up's check, the content hash and the size limit.
     digest = content_hash(payload, canonical=canonical)
     size = len(canonical)
     if size > MAX_PAYLOAD_BYTES:
@@ -198,6 +243,8 @@ def _convert(fields: Mapping[str, object], project: Project) -> NewItem:
         content_hash=digest,
         priority=_priority(fields),
         gold=_gold(fields, schema, payload),
+        original=original,
+        flags=flags,
     )
 
 
@@ -209,11 +256,13 @@ class _Converted:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _convert_batch(batch: RecordBatch, project: Project, masker: ItemMasker | None) -> _Converted:
+def _convert_batch(
+    batch: RecordBatch, project: Project, rules: DataRules, masker: ItemMasker | None
+) -> _Converted:
     out = _Converted(errors=list(batch.errors))
     for rec in batch.records:
         try:
-            item, secret = _convert(rec.fields, project), None
+            item, secret = _convert(rec.fields, project, rules), None
             if masker is not None:
                 derived = rec.fields.get("external_id") in (None, "")
                 item, secret = masker.apply(item, derived_id=derived)
@@ -305,7 +354,7 @@ def _validate_all(
     masker: ItemMasker | None,
 ) -> None:
     for batch in _batches(path, opts):
-        converted = _convert_batch(batch, project, masker)
+        converted = _convert_batch(batch, project, data_rules(project.settings), masker)
         tally.rows += len(batch.records) + len(batch.errors)
         tally.errors(converted.errors)
         if progress:
@@ -322,8 +371,9 @@ def _load(
     masker: ItemMasker | None = None,
 ) -> None:
     offset = 1 if opts.strict else 0  # a strict import already read the file once
+    rules = data_rules(project.settings)
     for batch in _batches(path, opts):
-        converted = _convert_batch(batch, project, masker)
+        converted = _convert_batch(batch, project, rules, masker)
         tally.rows += len(batch.records) + len(batch.errors)
         tally.errors(converted.errors)
         inserted, skipped = _store(uows(), project.id, converted)

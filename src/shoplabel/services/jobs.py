@@ -12,7 +12,7 @@ from shoplabel.domain.permissions import can_manage_project, can_manage_users, r
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
 from shoplabel.errors import JobNotFound, ShoplabelError
-from shoplabel.services import quality_snapshots
+from shoplabel.services import data_report, dedup, quality_snapshots
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
@@ -69,6 +69,15 @@ def _creator(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId
         return Actor.of(uow.users.get(job.created_by)), job.project_id
 
 
+def _progress_of(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
+    def progress(done: int, total: int) -> None:
+        with uows() as uow:
+            uow.jobs.set_progress(job.id, done=done, total=total)
+            uow.commit()
+
+    return progress
+
+
 def _run_import(
     uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None
 ) -> dict[str, object]:
@@ -81,19 +90,13 @@ def _run_import(
         batch_size=int(p["batch_size"]),
         rejects_path=Path(p["rejects_path"]) if p.get("rejects_path") else None,
     )
-
-    def progress(done: int, total: int) -> None:
-        with uows() as uow:
-            uow.jobs.set_progress(job.id, done=done, total=total)
-            uow.commit()
-
     report = import_file(
         uows,
         Path(p["path"]),
         actor=actor,
         project_id=project_id,
         options=options,
-        progress=progress,
+        progress=_progress_of(uows, job),
         keys=keys,
     )
     return report.to_dict()
@@ -107,10 +110,40 @@ def _run_quality_report(
     return {"seconds": snapshot.seconds, "computed_at": snapshot.computed_at.isoformat()}
 
 
+def _run_dedup(
+    uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
+) -> dict[str, object]:
+    actor, project_id = _creator(uows, job)
+    summary = dedup.run_dedup(
+        uows,
+        actor=actor,
+        project_id=project_id,
+        options=dedup.DedupOptions.from_dict(job.payload),
+        progress=_progress_of(uows, job),
+    )
+    return summary.to_dict()
+
+
+def _run_data_report(
+    uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
+) -> dict[str, object]:
+    actor, project_id = _creator(uows, job)
+    report = data_report.build_report(
+        uows,
+        actor=actor,
+        project_id=project_id,
+        pii_sample=int(job.payload.get("pii_sample", data_report.PII_SAMPLE)),
+        progress=_progress_of(uows, job),
+    )
+    return {"n_items": report["n_items"], "generated_at": report["generated_at"]}
+
+
 _Runner = Callable[[Callable[[], UnitOfWork], Job, PrivacyKeys | None], dict[str, object]]
 _RUNNERS: dict[JobKind, _Runner] = {
     JobKind.IMPORT: _run_import,
     JobKind.QUALITY_REPORT: _run_quality_report,
+    JobKind.DEDUP: _run_dedup,
+    JobKind.DATA_REPORT: _run_data_report,
 }
 
 

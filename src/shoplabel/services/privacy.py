@@ -18,7 +18,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shoplabel.dataprep.pii.errors import MissingMaskKey
-from shoplabel.dataprep.pii.policy import Audience, PrivacyPolicy, mask_payload, set_path
+from shoplabel.dataprep.pii.policy import (
+    Audience,
+    PrivacyPolicy,
+    get_path,
+    mask_payload,
+    set_path,
+)
 from shoplabel.dataprep.pii.sealing import Keyring
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import Item, NewItem, canonical_json, content_hash
@@ -99,15 +105,29 @@ class ItemMasker:
             original = canonical_json(item.payload)
             key = self.keys.pii_key or b""
             external_id = "hmac:" + hmac.new(key, original, hashlib.sha256).hexdigest()[:32]
+        originals = dict(masked.originals)
+        if item.original is not None:
+            # Seal the values as imported, before clean-up (NFKC, HTML, whitespace): a reveal
+            # gives back exactly what the file held.
+            for path in originals:
+                raw = get_path(item.original, path)
+                if raw is not None:
+                    originals[path] = raw
         sealed = self.keys.keyring.seal(
-            json.dumps(masked.originals, ensure_ascii=False, sort_keys=True).encode(),
+            json.dumps(originals, ensure_ascii=False, sort_keys=True).encode(),
             context=sealing_context(self.project_id, external_id),
         )
+        # The pre-clean-up original (data_rules, docs/data_quality.md) is stored in clear, so it
+        # is masked the same way: the sealed originals are the only place raw PII lives.
+        pre_clean = None
+        if item.original is not None:
+            pre_clean = mask_payload(item.original, self.policy, key=self.keys.pii_key).payload
         stored = replace(
             item,
             external_id=external_id,
             payload=masked.payload,
             content_hash=content_hash(masked.payload, canonical=canonical),
+            original=pre_clean,
         )
         secret = NewItemSecret(external_id, sealed.key_id, sealed.blob, masked.views, masked.found)
         return stored, secret

@@ -24,6 +24,7 @@ from shoplabel.domain.users import Actor, Role
 from shoplabel.errors import InvalidInput, InvalidSettings, ProjectNotFound
 from shoplabel.inference.registry import AGGREGATORS, DEFAULT_METHOD
 from shoplabel.services import worker_quality
+from shoplabel.services.data_rules import data_rules
 from shoplabel.services.privacy import with_views
 
 __all__ = [
@@ -43,6 +44,7 @@ def _validate_names(settings: ProjectSettings) -> ProjectSettings:
     worker_quality.ruleset(settings)
     worker_quality.exam_policy(settings)
     PrivacyPolicy.parse(settings.privacy)
+    data_rules(settings)
     if settings.aggregation_method == "default":
         return settings
     if settings.aggregation_method not in AGGREGATORS:

@@ -37,6 +37,10 @@ __all__ = [
     "AuditHeadRow",
     "Base",
     "ConsensusRow",
+    "DataReportRow",
+    "DuplicateGroupRow",
+    "DuplicateMemberRow",
+    "ItemFlagRow",
     "ItemRow",
     "ItemSecretRow",
     "JobRow",
@@ -156,6 +160,9 @@ class ItemRow(Base):
     # Review stage (index into the project's review_stages) while the item is in review.
     review_stage: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
+    # The payload as read, when import clean-up changed it (NULL otherwise): clean-up is
+    # reversible. Never served to workers.
+    original: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     __table_args__ = (
         # Idempotent import by external id.
@@ -581,3 +588,63 @@ class QualitySnapshotRow(Base):
     report: Mapped[dict[str, Any]]
     seconds: Mapped[float] = mapped_column(Float)
     computed_at: Mapped[datetime]
+
+
+class ItemFlagRow(Base):
+    """A finding kept on an item: a missing value under the ``flag`` policy, an outlier."""
+
+    __tablename__ = "item_flags"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    # "import" (field rules) or "clean" (the cleaning job; replaced on every run).
+    source: Mapped[str] = mapped_column(String(16))
+    field: Mapped[str] = mapped_column(String(255))
+    code: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_item_flags_project", "project_id", "source", "code", "id"),)
+
+
+class DuplicateGroupRow(Base):
+    """Items that are the same (exact) or nearly the same (near, embedding): kept, not dropped."""
+
+    __tablename__ = "duplicate_groups"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    n_items: Mapped[int] = mapped_column(Integer)
+    similarity: Mapped[float] = mapped_column(Float)
+    # Members carry different gold or consensus labels.
+    conflicting: Mapped[bool] = mapped_column(Boolean, default=False)
+    decision: Mapped[str] = mapped_column(String(16), default="undecided")
+    keep_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_duplicate_groups_project", "project_id", "kind", "id"),)
+
+
+class DuplicateMemberRow(Base):
+    __tablename__ = "duplicate_members"
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("duplicate_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class DataReportRow(Base):
+    """A project's data-quality report, computed by a job; pages read the latest one."""
+
+    __tablename__ = "data_reports"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    report: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_data_reports_project", "project_id", "id"),)

@@ -19,6 +19,7 @@ from shoplabel.storage.repositories.annotations import (
 )
 from shoplabel.storage.repositories.audit import SqlAuditRepository
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
+from shoplabel.storage.repositories.dataquality import SqlDataQualityRepository
 from shoplabel.storage.repositories.health import SqlHealthRepository
 from shoplabel.storage.repositories.items import SqlItemRepository
 from shoplabel.storage.repositories.jobs import SqlJobRepository
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
     payouts: SqlPayoutRepository
     leaderboards: SqlLeaderboardRepository
     health: SqlHealthRepository
+    data_quality: SqlDataQualityRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -110,6 +112,7 @@ class SqlUnitOfWork:
         self.payouts = SqlPayoutRepository(s, self._clock)
         self.leaderboards = SqlLeaderboardRepository(s, self._clock)
         self.health = SqlHealthRepository(s, self._clock)
+        self.data_quality = SqlDataQualityRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -25,7 +25,7 @@ from shoplabel.dataprep.pii.masking import MaskStyle, render
 from shoplabel.dataprep.pii.spans import PiiKind
 from shoplabel.errors import InvalidSettings
 
-__all__ = ["Audience", "FieldRule", "MaskedPayload", "PrivacyPolicy", "mask_payload"]
+__all__ = ["Audience", "FieldRule", "MaskedPayload", "PrivacyPolicy", "get_path", "mask_payload"]
 
 MAX_FIELDS: Final = 100
 _FIELD = "privacy"
@@ -125,7 +125,8 @@ class MaskedPayload:
     found: dict[str, int]
 
 
-def _get(payload: Mapping[str, Any], path: str) -> Any:
+def get_path(payload: Mapping[str, Any], path: str) -> Any:
+    """The value at dotted ``path`` in nested dicts, or ``None``."""
     node: Any = payload
     for part in path.split("."):
         node = node.get(part) if isinstance(node, Mapping) else None
@@ -188,7 +189,7 @@ def mask_payload(
     originals: dict[str, Any] = {}
     found: Counter[str] = Counter()
     for rule in policy.rules:
-        value = _get(payload, rule.path)
+        value = get_path(payload, rule.path)
         if value is None:
             continue
         by_style = _mask_field(value, rule, key, found)

@@ -9,10 +9,11 @@ exceeded, whatever the number of concurrent workers.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import groupby
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, select, update
+from sqlalchemy import Table, and_, bindparam, exists, insert, select, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -21,7 +22,7 @@ from shoplabel.errors import ItemNotFound
 from shoplabel.storage.dialect import insert_ignoring_conflicts
 from shoplabel.storage.mappers import to_item
 from shoplabel.storage.repositories.base import Repository
-from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
+from shoplabel.storage.tables import AnnotationRow, ItemFlagRow, ItemRow, LeaseRow
 
 __all__ = ["SqlItemRepository"]
 
@@ -58,7 +59,7 @@ class SqlItemRepository(Repository):
         """Insert ``items``, skipping external ids already stored; return how many were new."""
         if not items:
             return 0
-        return len(self._insert(project_id, items).all())
+        return len(self._add(project_id, items, ids=False))
 
     def add_many_returning_ids(
         self, project_id: ProjectId, items: Sequence[NewItem]
@@ -66,9 +67,24 @@ class SqlItemRepository(Repository):
         """Like :meth:`add_many`; return external id -> new item id of the rows inserted."""
         if not items:
             return {}
-        return {ext: ItemId(i) for i, ext in self._insert(project_id, items, ext=True).all()}
+        return {ext: ItemId(i) for i, ext in self._add(project_id, items, ids=True)}
 
-    def _insert(self, project_id: ProjectId, items: Sequence[NewItem], *, ext: bool = False) -> Any:
+    def _add(self, project_id: ProjectId, items: Sequence[NewItem], *, ids: bool) -> list[Any]:
+        # Rows without an original (almost all) leave the column out, and external ids come
+        # back only when asked for or some row has import flags: both keep the hot insert as
+        # it was.
+        # Runs of consecutive rows keep the file's order in the ids (the queue's tie-break).
+        flagged = {it.external_id: it.flags for it in items if it.flags}
+        inserted: list[Any] = []
+        for with_original, run in groupby(items, key=lambda it: it.original is not None):
+            inserted += self._insert(project_id, list(run), with_original, ids or bool(flagged))
+        if flagged:
+            self._add_import_flags(project_id, flagged, inserted)
+        return inserted
+
+    def _insert(
+        self, project_id: ProjectId, items: Sequence[NewItem], with_original: bool, ids: bool
+    ) -> list[Any]:
         now = self._now()
         rows = [
             {
@@ -85,10 +101,36 @@ class SqlItemRepository(Repository):
             }
             for it in items
         ]
+        if with_original:
+            for row, it in zip(rows, items, strict=True):
+                row["original"] = it.original
         dialect = self._s.get_bind().dialect.name
         stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
-        returned = (ItemRow.id, ItemRow.external_id) if ext else (ItemRow.id,)
-        return self._s.execute(stmt.returning(*returned), rows)
+        returning = (ItemRow.id, ItemRow.external_id) if ids else (ItemRow.id,)
+        return list(self._s.execute(stmt.returning(*returning), rows).all())
+
+    def _add_import_flags(
+        self,
+        project_id: ProjectId,
+        flagged: dict[str, tuple[Mapping[str, str], ...]],
+        inserted: Sequence[Any],
+    ) -> None:
+        now = self._now()
+        rows = [
+            {"project_id": project_id, "item_id": item_id, "source": "import", "created_at": now}
+            | dict(flag)
+            for item_id, external_id in inserted
+            for flag in flagged.get(external_id, ())
+        ]
+        if rows:
+            self._s.execute(insert(ItemFlagRow), rows)
+
+    def original(self, item_id: ItemId) -> Mapping[str, Any] | None:
+        """The payload as imported, if import clean-up changed it; ``None`` otherwise."""
+        row = self._s.execute(select(ItemRow.original).where(ItemRow.id == item_id)).first()
+        if row is None:
+            raise ItemNotFound(f"item {item_id} does not exist", details={"item_id": item_id})
+        return cast("Mapping[str, Any] | None", row[0])
 
     def get(self, item_id: ItemId) -> Item:
         row = self._s.execute(_GET, {"b_id": item_id}).first()

@@ -7,6 +7,7 @@ from shoplabel.web.api import (
     annotations,
     audit,
     auth,
+    data_quality,
     exams,
     export,
     health,
@@ -51,6 +52,7 @@ def api_router() -> APIRouter:
         payouts,
         audit,
         health,
+        data_quality,
     ):
         router.include_router(module.router)
     return router

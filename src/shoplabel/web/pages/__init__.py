@@ -16,7 +16,18 @@ from fastapi.staticfiles import StaticFiles
 
 from shoplabel.errors import AuthenticationFailed, ShoplabelError
 from shoplabel.web.errors import CsrfTokenInvalid, status_for
-from shoplabel.web.pages import admin, assets, auth, exam, pay, privacy, requester, review, worker
+from shoplabel.web.pages import (
+    admin,
+    assets,
+    auth,
+    data_quality,
+    exam,
+    pay,
+    privacy,
+    requester,
+    review,
+    worker,
+)
 from shoplabel.web.pages.common import render
 from shoplabel.web.urls import API_PREFIX
 
@@ -24,7 +35,7 @@ __all__ = ["PAGE_MODULES", "STATIC_URL", "install_pages"]
 
 _STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_URL = "/static"
-PAGE_MODULES = (auth, assets, worker, exam, review, requester, admin, privacy, pay)
+PAGE_MODULES = (auth, assets, worker, exam, review, requester, admin, privacy, pay, data_quality)
 
 
 def _error_key(exc: ShoplabelError, status: int) -> str:

@@ -67,6 +67,7 @@ class ProjectSettingsUpdate(BaseModel):
     exam: dict[str, Any] | None = None
     review_stages: list[str] | None = None
     privacy: dict[str, Any] | None = None
+    data_rules: dict[str, Any] | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

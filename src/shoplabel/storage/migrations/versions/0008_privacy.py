@@ -1,7 +1,7 @@
 """privacy: sealed originals of masked fields per item, and the reveal audit trail
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import shoplabel.storage.types
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
