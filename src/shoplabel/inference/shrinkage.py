@@ -13,7 +13,7 @@ from shoplabel.inference.dawid_skene import (
     fit_confusion_model,
     normalise_rows,
 )
-from shoplabel.inference.em import confusion_counts
+from shoplabel.inference.em import calibration_weights, confusion_counts
 from shoplabel.inference.errors import InvalidOptions
 from shoplabel.inference.mace import initial_mace_state, mace_confusion, mace_update
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
@@ -41,6 +41,13 @@ class ShrinkageDawidSkene:
     A worker with few answers is effectively one-coin-with-bias (two kinds of parameter,
     estimated from all of their answers at once), so their rare-class rows are not
     over-fitted to one or two items; a worker with many answers keeps a full matrix.
+
+    Workers are calibrated only on tasks that someone else (or the gold) also answered
+    (:func:`~shoplabel.inference.em.calibration_weights`): a task with a single answer
+    carries no information about its worker's errors, and letting it into the M-step lets
+    EM explain a lone worker away as noise and give their tasks the majority class. Those
+    tasks still get a posterior from the worker's fitted matrix in the E-step.
+
     This is the default method; ``docs/algorithms.md`` gives the benchmark behind it.
 
     Reference: Dawid & Skene (1979), doi:10.2307/2346806; Hovy et al. (2013), *Learning
@@ -54,13 +61,15 @@ class ShrinkageDawidSkene:
         competence_prior: Beta pseudo-counts ``(knows, spams)`` for $\theta_w$; leaning
             toward competence keeps tiny crowds from explaining every rare answer as spam.
         spam_smoothing: Dirichlet pseudo-count for every label of $\xi_w$.
+        shared_only: Calibrate workers only on tasks with two or more answers (or gold).
     """
 
     max_iter: int = 100
     tol: float = 1e-6
-    strength: float = 5.0
-    competence_prior: tuple[float, float] = (2.0, 1.0)
+    strength: float = 4.0
+    competence_prior: tuple[float, float] = (3.0, 2.0)
     spam_smoothing: float = 0.5
+    shared_only: bool = True
 
     def fit(
         self,
@@ -74,9 +83,10 @@ class ShrinkageDawidSkene:
             raise InvalidOptions("strength and pseudo-counts must be non-negative")
         prior = (*self.competence_prior, self.spam_smoothing)
         state = initial_mace_state(m.n_workers, m.n_labels)
+        weights = calibration_weights(m, gold) if self.shared_only else None
 
         def m_step(probas: FloatArray) -> tuple[FloatArray, FloatArray]:
-            counts = confusion_counts(m, probas)
+            counts = confusion_counts(m, probas if weights is None else probas * weights)
             theta, xi = mace_update(counts, state["theta"], state["xi"], prior=prior)
             state["theta"], state["xi"] = theta, xi
             confusion = normalise_rows(counts + self.strength * mace_confusion(theta, xi))
