@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
 from shoplabel.inference.dawid_skene import (
-    EMOptions,
+    ConfusionEM,
+    MStep,
     class_priors,
-    fit_confusion_model,
     normalise_rows,
 )
 from shoplabel.inference.em import calibration_weights, confusion_counts
 from shoplabel.inference.errors import InvalidOptions
 from shoplabel.inference.mace import initial_mace_state, mace_confusion, mace_update
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
-from shoplabel.inference.online import WorkerModel
-from shoplabel.inference.result import AggregationResult
 
 __all__ = ["STRENGTH_GRID", "ShrinkageDawidSkene", "empirical_strength"]
 
@@ -78,7 +77,7 @@ def empirical_strength(
 
 
 @dataclass(frozen=True, slots=True)
-class ShrinkageDawidSkene:
+class ShrinkageDawidSkene(ConfusionEM):
     r"""Dawid-Skene with a Dirichlet prior centred on the worker's own MACE-form matrix.
 
     Same likelihood as :class:`~shoplabel.inference.dawid_skene.DawidSkene`. Each worker
@@ -126,6 +125,7 @@ class ShrinkageDawidSkene:
         shared_only: Calibrate workers only on tasks with two or more answers (or gold).
     """
 
+    method: ClassVar[str] = "shrinkage-dawid-skene"
     max_iter: int = 100
     tol: float = 1e-6
     strength: float = 5.0
@@ -134,14 +134,8 @@ class ShrinkageDawidSkene:
     spam_smoothing: float = 0.5
     shared_only: bool = True
 
-    def fit(
-        self,
-        m: AnnotationMatrix,
-        *,
-        gold: GoldLabels | None = None,
-        warm_start: WorkerModel | None = None,
-    ) -> AggregationResult:
-        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:
+        """M-step on ``m``: posteriors -> (class priors, confusion); checks options."""
         if min(self.strength, *self.competence_prior, self.spam_smoothing) < 0.0:
             raise InvalidOptions("strength and pseudo-counts must be non-negative")
         prior = (*self.competence_prior, self.spam_smoothing)
@@ -162,5 +156,4 @@ class ShrinkageDawidSkene:
             confusion = normalise_rows(counts + strength * centre)
             return class_priors(probas, 0.01), confusion
 
-        opts = EMOptions("shrinkage-dawid-skene", self.max_iter, self.tol)
-        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+        return m_step
