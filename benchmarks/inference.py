@@ -492,6 +492,18 @@ def render(
         "",
         *NOTES,
     ]
+    skipped = [
+        m
+        for m in CK_NAMES
+        if real and not any(r["method"] == m and r["impl"] == "crowd-kit" for r in real)
+    ]
+    if skipped and any(r["impl"] == "crowd-kit" for r in real):
+        lines += [
+            "crowd-kit " + ", ".join(f"`{m}`" for m in skipped) + " were not run on the real "
+            "crowds in this run (`--real-crowdkit`; on the loaded machine crowd-kit GLAD alone "
+            "takes over an hour there); earlier runs of this section (git history) have them.",
+            "",
+        ]
     return "\n".join(lines)
 
 
