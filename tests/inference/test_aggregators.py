@@ -17,6 +17,7 @@ from shoplabel.inference import (
     Wawa,
     WeightedMajorityVote,
 )
+from shoplabel.inference.shrinkage import STRENGTH_GRID, empirical_strength
 from tests.inference.crowds import simulated
 
 TOY = [
@@ -138,3 +139,62 @@ def test_inputs_are_not_modified() -> None:
         cls().fit(m)
     after = (m.task_idx, m.worker_idx, m.label_idx)
     assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+def _dm_scores(counts: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Dirichlet-multinomial log marginal per (grid strength, true class), by brute force."""
+    from scipy.special import gammaln
+
+    out = np.empty((STRENGTH_GRID.size, counts.shape[1]))
+    for i, s in enumerate(STRENGTH_GRID):
+        a = s * centre
+        rows = gammaln(s) - gammaln(counts.sum(axis=2) + s)
+        out[i] = rows.sum(axis=0) + (gammaln(counts + a) - gammaln(a)).sum(axis=(0, 2))
+    return out
+
+
+def _one_coin_rows(n_workers: int, n_labels: int, accuracy: float) -> np.ndarray:
+    off = (1.0 - accuracy) / (n_labels - 1)
+    rows = np.full((n_labels, n_labels), off) + np.eye(n_labels) * (accuracy - off)
+    return np.broadcast_to(rows, (n_workers, n_labels, n_labels)).copy()
+
+
+@pytest.mark.parametrize("concentration", [0.5, 3.0, 30.0])
+def test_empirical_strength_recovers_the_spread_of_workers_rows(concentration: float) -> None:
+    # Each worker's rows are drawn from Dirichlet(concentration * centre), then 40 answers
+    # per row: the estimate is the brute-force grid maximum and lands near the truth.
+    rng = np.random.default_rng(1)
+    centre = _one_coin_rows(400, 3, 0.7)
+    rows = np.apply_along_axis(lambda p: rng.dirichlet(concentration * p), 2, centre)
+    counts = np.apply_along_axis(lambda p: rng.multinomial(40, p), 2, rows).astype(float)
+    pos = empirical_strength(counts, centre)
+    assert pos.tolist() == np.argmax(_dm_scores(counts, centre), axis=0).tolist()
+    assert np.all(np.abs(np.log(STRENGTH_GRID[pos] / concentration)) < np.log(2.0))
+
+
+def test_empirical_strength_climbs_from_any_start() -> None:
+    rng = np.random.default_rng(2)
+    centre = _one_coin_rows(50, 4, 0.8)
+    counts = np.apply_along_axis(lambda p: rng.multinomial(10, p), 2, centre).astype(float)
+    best = np.argmax(_dm_scores(counts, centre), axis=0)
+    for start in (0, STRENGTH_GRID.size - 1):
+        climbed = empirical_strength(counts, centre, np.full(4, start))
+        assert climbed.tolist() == best.tolist()
+
+
+def test_single_answer_tasks_get_the_lone_workers_label() -> None:
+    # w1..w3 are right on 40 shared tasks (mostly "0"); "solo" agrees with them on the two
+    # shared tasks it saw and answers 8 more tasks alone, with minority labels. Calibrated on
+    # its own tasks, EM calls "solo" noise (skill ~0.3) and gives all 8 the majority "0".
+    truth = ["0"] * 30 + ["1"] * 4 + ["2"] * 3 + ["3"] * 3
+    rows = [(f"s{i}", w, t) for i, t in enumerate(truth) for w in ("w1", "w2", "w3")]
+    rows += [("s0", "solo", "0"), ("s30", "solo", "1")]
+    alone = ["1", "1", "1", "3", "3", "3", "1", "3"]
+    rows += [(f"u{i}", "solo", label) for i, label in enumerate(alone)]
+    m = AnnotationMatrix.from_rows(rows)
+    tasks = [f"u{i}" for i in range(len(alone))]
+    shared = ShrinkageDawidSkene().fit(m).as_dict()
+    assert [shared[t] for t in tasks] == alone
+    for collapsing in (ShrinkageDawidSkene(shared_only=False), DawidSkene()):
+        result = collapsing.fit(m).as_dict()
+        assert [result[t] for t in tasks] == ["0"] * len(alone)

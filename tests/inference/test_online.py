@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from shoplabel.inference import (
+    Aggregator,
     DawidSkene,
     LabelNotInCodebook,
     MajorityVote,
@@ -76,12 +77,13 @@ def test_online_update_is_under_a_millisecond_per_label() -> None:
     assert per_label < 1e-3
 
 
-def test_warm_start_converges_faster_to_the_same_answer() -> None:
+@pytest.mark.parametrize("model", [DawidSkene(tol=1e-8), ShrinkageDawidSkene(tol=1e-8)])
+def test_warm_start_converges_faster_to_the_same_answer(model: Aggregator) -> None:
     m, _ = simulated(3000, 60, 4, per_task=4, seed=8)
-    cold = DawidSkene(tol=1e-8).fit(m)
+    cold = model.fit(m)
     grown, _ = simulated(3000, 60, 4, per_task=5, seed=8)
-    cold_grown = DawidSkene(tol=1e-8).fit(grown)
-    warm_grown = DawidSkene(tol=1e-8).fit(grown, warm_start=WorkerModel.from_result(cold))
+    cold_grown = model.fit(grown)
+    warm_grown = model.fit(grown, warm_start=WorkerModel.from_result(cold))
     assert warm_grown.n_iter < cold_grown.n_iter
     assert np.mean(warm_grown.label_idx == cold_grown.label_idx) > 0.995
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,8 +23,10 @@ from shoplabel.inference.online import WorkerModel, starting_probas
 from shoplabel.inference.result import AggregationResult
 
 __all__ = [
+    "ConfusionEM",
     "DawidSkene",
     "EMOptions",
+    "MStep",
     "OneCoinDawidSkene",
     "class_priors",
     "fit_confusion_model",
@@ -83,6 +86,37 @@ def fit_confusion_model(
     return _result(m, options.method, trace, priors, confusion)
 
 
+class ConfusionEM:
+    """Base of the confusion-matrix aggregators (DS, one-coin, MACE, ordinal, shrinkage).
+
+    A subclass is a frozen dataclass with ``max_iter``, ``tol`` and its own options, names
+    itself in ``method`` and builds its M-step in :meth:`_m_step`; :meth:`fit` runs it in
+    the shared EM driver :func:`fit_confusion_model` (iterations, log-likelihood history,
+    convergence, warm start and gold clamping live there, once).
+    """
+
+    __slots__ = ()
+    method: ClassVar[str]
+    max_iter: int
+    tol: float
+
+    def fit(
+        self,
+        m: AnnotationMatrix,
+        *,
+        gold: GoldLabels | None = None,
+        warm_start: WorkerModel | None = None,
+    ) -> AggregationResult:
+        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+        m_step = self._m_step(m, gold)
+        opts = EMOptions(self.method, self.max_iter, self.tol)
+        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:
+        """Posteriors -> ``(class priors, confusion)`` on ``m``; raises on bad options."""
+        raise NotImplementedError
+
+
 def _result(
     m: AnnotationMatrix, method: str, trace: EMTrace, priors: FloatArray, confusion: FloatArray
 ) -> AggregationResult:
@@ -119,7 +153,7 @@ def normalise_rows(counts: FloatArray) -> FloatArray:
 
 
 @dataclass(frozen=True, slots=True)
-class DawidSkene:
+class DawidSkene(ConfusionEM):
     r"""Dawid-Skene with one full confusion matrix per worker.
 
     Model: $z_j \sim \mathrm{Cat}(\pi)$ and worker $w$ answers $l$ on task $j$ with
@@ -136,25 +170,19 @@ class DawidSkene:
         smoothing: Pseudo-count added to every confusion cell and class count.
     """
 
+    method: ClassVar[str] = "dawid-skene"
     max_iter: int = 100
     tol: float = 1e-6
     smoothing: float = 0.01
 
-    def fit(
-        self,
-        m: AnnotationMatrix,
-        *,
-        gold: GoldLabels | None = None,
-        warm_start: WorkerModel | None = None,
-    ) -> AggregationResult:
-        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:  # noqa: ARG002
+        """M-step on ``m``: posteriors -> (class priors, confusion); checks options."""
 
         def m_step(probas: FloatArray) -> tuple[FloatArray, FloatArray]:
             counts = confusion_counts(m, probas) + self.smoothing
             return class_priors(probas, self.smoothing), normalise_rows(counts)
 
-        opts = EMOptions("dawid-skene", self.max_iter, self.tol)
-        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+        return m_step
 
 
 def one_coin_confusion(accuracy: FloatArray, n_labels: int) -> FloatArray:
@@ -167,7 +195,7 @@ def one_coin_confusion(accuracy: FloatArray, n_labels: int) -> FloatArray:
 
 
 @dataclass(frozen=True, slots=True)
-class OneCoinDawidSkene:
+class OneCoinDawidSkene(ConfusionEM):
     r"""Dawid-Skene with one accuracy per worker.
 
     Worker $w$ answers correctly with probability $a_w$ and otherwise picks one of the other
@@ -185,18 +213,13 @@ class OneCoinDawidSkene:
         smoothing: Pseudo-count added to both correct and wrong answers.
     """
 
+    method: ClassVar[str] = "one-coin-dawid-skene"
     max_iter: int = 100
     tol: float = 1e-6
     smoothing: float = 0.01
 
-    def fit(
-        self,
-        m: AnnotationMatrix,
-        *,
-        gold: GoldLabels | None = None,
-        warm_start: WorkerModel | None = None,
-    ) -> AggregationResult:
-        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:  # noqa: ARG002
+        """M-step on ``m``: posteriors -> (class priors, confusion); checks options."""
 
         def m_step(probas: FloatArray) -> tuple[FloatArray, FloatArray]:
             counts = confusion_counts(m, probas)
@@ -204,5 +227,4 @@ class OneCoinDawidSkene:
             accuracy = correct / (counts.sum(axis=(1, 2)) + 2.0 * self.smoothing)
             return class_priors(probas, self.smoothing), one_coin_confusion(accuracy, m.n_labels)
 
-        opts = EMOptions("one-coin-dawid-skene", self.max_iter, self.tol)
-        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+        return m_step

@@ -19,6 +19,7 @@ from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels, vote_counts
 
 __all__ = [
     "EMTrace",
+    "calibration_weights",
     "check_em_options",
     "clamp_gold",
     "confusion_counts",
@@ -116,6 +117,24 @@ def confusion_counts(m: AnnotationMatrix, probas: FloatArray) -> FloatArray:
     n_labels = m.n_labels
     flat = np.asarray(m.design_t @ probas)  # (n_workers * n_labels, n_true)
     return flat.reshape(m.n_workers, n_labels, n_labels).transpose(0, 2, 1)
+
+
+def calibration_weights(m: AnnotationMatrix, gold: GoldLabels | None) -> FloatArray:
+    """``(n_tasks, 1)``: 1 for tasks that can calibrate a worker, 0 for the others.
+
+    A task answered by a single worker (and not gold) tells nothing about that worker's
+    errors: its posterior is the worker's own answer weighed by the class prior, so using it
+    in the M-step only feeds the worker's current estimate back to itself. For a worker
+    seen mostly on such tasks, EM then drifts to "this worker is noise, every task is the
+    majority class" (S_Adult: 18 gold tasks labelled by one worker each). Multiplying the
+    posteriors by these weights before :func:`confusion_counts` calibrates each worker only
+    on tasks somebody else (or the gold) also answered; the E-step still uses every answer.
+    """
+    answers = np.bincount(m.task_idx, minlength=m.n_tasks)
+    weights = (answers >= 2).astype(np.float64)
+    if gold is not None and gold.task_idx.size:
+        weights[gold.task_idx] = 1.0
+    return weights[:, None]
 
 
 def skill_from_confusion(confusion: FloatArray, priors: FloatArray) -> FloatArray:

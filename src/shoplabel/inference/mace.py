@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from shoplabel.inference.dawid_skene import (
-    EMOptions,
+    ConfusionEM,
+    MStep,
     class_priors,
-    fit_confusion_model,
     normalise_rows,
 )
 from shoplabel.inference.em import confusion_counts
 from shoplabel.inference.errors import InvalidOptions
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
-from shoplabel.inference.online import WorkerModel
-from shoplabel.inference.result import AggregationResult
 
 __all__ = ["MACE", "initial_mace_state", "mace_confusion", "mace_update"]
 
@@ -25,7 +24,7 @@ FloatArray = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
-class MACE:
+class MACE(ConfusionEM):
     r"""MACE: each worker either knows the answer or spams from a personal distribution.
 
     Model: $z_j \sim \mathrm{Cat}(\pi)$; worker $w$ spams with probability $1-\theta_w$ and
@@ -44,19 +43,14 @@ class MACE:
         spam_smoothing: Dirichlet pseudo-count for every label of $\xi_w$.
     """
 
+    method: ClassVar[str] = "mace"
     max_iter: int = 100
     tol: float = 1e-6
     competence_prior: tuple[float, float] = (1.0, 1.0)
     spam_smoothing: float = 0.5
 
-    def fit(
-        self,
-        m: AnnotationMatrix,
-        *,
-        gold: GoldLabels | None = None,
-        warm_start: WorkerModel | None = None,
-    ) -> AggregationResult:
-        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:  # noqa: ARG002
+        """M-step on ``m``: posteriors -> (class priors, confusion); checks options."""
         a, b = self.competence_prior
         if min(a, b, self.spam_smoothing) < 0.0:
             raise InvalidOptions("MACE pseudo-counts must be non-negative")
@@ -71,8 +65,7 @@ class MACE:
             state["theta"], state["xi"] = theta, xi
             return class_priors(probas, 0.01), mace_confusion(theta, xi)
 
-        opts = EMOptions("mace", self.max_iter, self.tol)
-        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+        return m_step
 
 
 def mace_confusion(theta: FloatArray, xi: FloatArray) -> FloatArray:

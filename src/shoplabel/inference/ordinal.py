@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
 from shoplabel.inference.dawid_skene import (
-    EMOptions,
+    ConfusionEM,
+    MStep,
     class_priors,
-    fit_confusion_model,
     normalise_rows,
 )
 from shoplabel.inference.em import confusion_counts
 from shoplabel.inference.errors import InvalidOptions
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
-from shoplabel.inference.online import WorkerModel
-from shoplabel.inference.result import AggregationResult
 
 __all__ = ["OrdinalDawidSkene", "ordinal_confusion_grid"]
 
@@ -46,7 +45,7 @@ def ordinal_confusion_grid(n_labels: int) -> tuple[FloatArray, FloatArray]:
 
 
 @dataclass(frozen=True, slots=True)
-class OrdinalDawidSkene:
+class OrdinalDawidSkene(ConfusionEM):
     r"""Dawid-Skene whose confusion rows are pulled toward an ordinal bias-and-noise model.
 
     Each worker perceives the true grade $k$ as $k + b_w + \sigma_w \varepsilon$,
@@ -70,19 +69,14 @@ class OrdinalDawidSkene:
         smoothing: Pseudo-count for class counts.
     """
 
+    method: ClassVar[str] = "ordinal-dawid-skene"
     max_iter: int = 100
     tol: float = 1e-6
     strength: float = 5.0
     smoothing: float = 0.01
 
-    def fit(
-        self,
-        m: AnnotationMatrix,
-        *,
-        gold: GoldLabels | None = None,
-        warm_start: WorkerModel | None = None,
-    ) -> AggregationResult:
-        """Fit by EM; see :class:`~shoplabel.inference.result.Aggregator`."""
+    def _m_step(self, m: AnnotationMatrix, gold: GoldLabels | None) -> MStep:  # noqa: ARG002
+        """M-step on ``m``: posteriors -> (class priors, confusion); checks options."""
         if self.strength < 0.0:
             raise InvalidOptions(f"strength must be non-negative, got {self.strength}")
         grid, grid_params = ordinal_confusion_grid(m.n_labels)
@@ -96,5 +90,4 @@ class OrdinalDawidSkene:
             confusion = normalise_rows(counts + self.strength * phi)
             return class_priors(probas, self.smoothing), confusion
 
-        opts = EMOptions("ordinal-dawid-skene", self.max_iter, self.tol)
-        return fit_confusion_model(m, m_step, options=opts, gold=gold, warm_start=warm_start)
+        return m_step
