@@ -106,7 +106,8 @@ def submit(
         )
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
-        worker_quality.record_label(uow, project, item, annotation)
+        settled = deltas.get("n_open") == -1  # the label closed the item: check its labels
+        worker_quality.record_label(uow, project, item, annotation, settled=settled)
         uow.commit()
     return annotation
 
