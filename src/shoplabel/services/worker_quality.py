@@ -102,8 +102,9 @@ def ruleset(settings: ProjectSettings) -> RuleSet:
 def require_active(
     uow: UnitOfWork, project: Project, worker_id: UserId, now: datetime
 ) -> WorkerState:
-    """The worker's state, or an error if a quality rule blocked them."""
-    state = uow.workers.get(project.id, worker_id)
+    """The worker's state (row locked: the next-task transaction writes it back), or an
+    error if a quality rule blocked them."""
+    state = uow.workers.get(project.id, worker_id, lock=True)
     blocked = state.blocked_at(now)
     if blocked is WorkerStatus.BANNED:
         raise WorkerBanned(
@@ -138,7 +139,7 @@ def record_task(uow: UnitOfWork, state: WorkerState, *, gold: bool) -> None:
 
 
 def record_skip(uow: UnitOfWork, project: Project, worker_id: UserId) -> None:
-    s = uow.workers.get(project.id, worker_id)
+    s = uow.workers.get(project.id, worker_id, lock=True)
     streak = s.skip_streak + 1
     uow.workers.save(
         replace(s, skip_streak=streak, longest_skip_streak=max(streak, s.longest_skip_streak))
