@@ -108,6 +108,7 @@ class SimulationReport:
     #: (known to the engine, so not scored).
     workers_banned: int = 0
     honeypots: int = 0
+    exams_taken: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -136,6 +137,8 @@ def _settings(opts: SimulationOptions, max_answers: int) -> dict[str, Any]:
     quality: dict[str, Any] = {"gold_rate": opts.gold_rate}
     if opts.quality_rules is not None:
         quality["quality_rules"] = dict(opts.quality_rules)
+    if opts.exam is not None:
+        quality["exam"] = dict(opts.exam)
     if rule.mode == "fixed":
         k = int(rule.value)
         return {"max_overlap": k, "min_overlap": k, "assignment_policy": opts.policy, **quality}
@@ -279,7 +282,7 @@ def _run(
         n_unlabelled=len(unlabelled & scored.keys()),
     )
     in_review, banned = _tally(uows, pid)
-    return outcome, _Tally(in_review, len(actors), banned, len(honeypots))
+    return outcome, _Tally(in_review, len(actors), banned, len(honeypots), done.exams)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +291,7 @@ class _Tally:
     workers: int
     banned: int
     honeypots: int
+    exams: int
 
 
 def _tally(uows: Callable[[], UnitOfWork], pid: ProjectId) -> tuple[int, int]:
@@ -355,6 +359,7 @@ def simulate(
         items_in_review=tally.in_review,
         workers_banned=tally.banned,
         honeypots=tally.honeypots,
+        exams_taken=tally.exams,
     )
 
 
