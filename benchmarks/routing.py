@@ -17,8 +17,12 @@ gold items first, so accuracy is still measured on gold. ``--spammers 0.2`` adds
 workers answering uniformly at random (20% of all workers after adding them), each answering
 as many random items as an average real worker, interleaved with the real arrivals.
 
-The default quality rules are switched off in the replay project unless ``--quality-rules``
-(the rows in the docs were measured that way; a banned worker's arrivals now count as idle).
+The replay project runs the default quality rules (online screening included; a banned
+worker's arrivals count as idle) unless ``--no-quality-rules``; ``--gold-share`` and
+``--gold-rate`` add honeypots. The learned policy is trained at each refit (``fit_router``).
+Every gold item is scored: items left without a valid label take the final model's prior
+class and are counted (``n_unlabelled``). "kept" for spammers is the share of the labels
+they submitted that are still valid (counted in the final result) at the end.
 ``--bound`` prints an offline stopping bound instead (no services). Scratch databases live
 in ``/dev/shm`` when present.
 Results and the exact commands: ``docs/benchmarks.md``, *Routing and dynamic overlap*.

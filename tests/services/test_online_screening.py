@@ -156,8 +156,9 @@ def test_downweighting_applies_to_online_posteriors_and_aggregation(db: Database
         labels = [str(const.user_id), str(other.user_id)]
         pos = [fitted.model.labels.index("same"), fitted.model.labels.index(alternate[i])]
         expected = item_posterior(fitted.model, labels, pos)
-        assert consensus[i].probas is not None
-        assert consensus[i].probas["same"] == pytest.approx(
+        probas = consensus[i].probas
+        assert probas is not None
+        assert probas["same"] == pytest.approx(
             expected[fitted.model.labels.index("same")], abs=1e-5
         )
         assert not np.allclose(item_posterior(untempered, labels, pos), expected)
