@@ -251,7 +251,7 @@ def record_label(
     checks = _checks(uow, project, item, annotation, settled=settled)
     own = annotation.worker_id
     touched = sorted({own, *(c.worker_id for c in checks)})
-    rules = ruleset(project.settings)
+    alpha = _chance_alpha(ruleset(project.settings))
     average = screening.average_confusion(uow, project) if checks else np.zeros((0, 0))
     for worker_id in touched:
         state = uow.workers.get(project.id, worker_id, lock=True)
@@ -265,7 +265,7 @@ def record_label(
             mine,
             average,
             labels=project.schema.label_values,
-            alpha=_chance_alpha(rules),
+            alpha=alpha,
         )
         uow.workers.save(_judge(uow, project, state, _stats(state)))
 
