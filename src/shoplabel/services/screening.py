@@ -15,20 +15,33 @@ A label is *checked* when there is a reference for its item's true class:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from shoplabel.domain.annotations import AnnotationStatus
+from shoplabel.domain.annotations import Annotation, AnnotationStatus
 from shoplabel.domain.ids import ItemId, UserId
+from shoplabel.domain.items import Item
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
+from shoplabel.domain.workers import WorkerState
 from shoplabel.inference import WorkerModel, item_posterior
+from shoplabel.quality import RuleSet, fold_class_counts, fold_llr, label_evidence
 from shoplabel.services.posteriors import current_model, prior_model
 
-__all__ = ["Check", "average_confusion", "gold_check", "settle_checks"]
+__all__ = [
+    "DEFAULT_CHANCE_ALPHA",
+    "Check",
+    "average_confusion",
+    "chance_alpha",
+    "fold",
+    "gold_check",
+    "label_checks",
+    "settle_checks",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -81,3 +94,59 @@ def settle_checks(uow: UnitOfWork, project: Project, item_id: ItemId) -> list[Ch
         reference = item_posterior(model, [o[0] for o in others], [o[1] for o in others])
         checks.append(Check(worker_id, reference, answer))
     return checks
+
+
+#: ``alpha`` of the chance test's floor when the project has no ``near_chance`` rule.
+DEFAULT_CHANCE_ALPHA = 0.01
+
+
+def label_checks(
+    uow: UnitOfWork,
+    project: Project,
+    item: Item,
+    annotation: Annotation,
+    *,
+    settled: bool,
+    control: bool,
+) -> list[Check]:
+    """The checks a submit makes: the label itself on a gold ``control`` item, and every
+    label of the item when it ``settled``."""
+    if not project.schema.is_categorical:
+        return []
+    checks = []
+    if control:
+        check = gold_check(project, annotation.worker_id, annotation.value, item.gold)
+        checks += [check] if check is not None else []
+    if settled:
+        checks += settle_checks(uow, project, item.id)
+    return checks
+
+
+def chance_alpha(rules: RuleSet) -> float:
+    """The strictest ``alpha`` of the project's chance rules (its floor bounds banked credit)."""
+    alphas = [r.params["alpha"] for r in rules.rules if r.condition == "near_chance"]
+    return min(alphas, default=DEFAULT_CHANCE_ALPHA)
+
+
+def fold(
+    state: WorkerState,
+    checks: Sequence[Check],
+    average: FloatArray,
+    *,
+    labels: tuple[str, ...],
+    alpha: float,
+) -> WorkerState:
+    """Fold checked labels into the worker's chance test, agreement and per-class counts."""
+    if not checks:
+        return state
+    evidence = [label_evidence(c.reference, c.answer, average) for c in checks]
+    counts: Mapping[str, Any] = state.class_counts
+    for c in checks:
+        counts = fold_class_counts(counts, labels, c.reference, c.answer)
+    return replace(
+        state,
+        n_scored=state.n_scored + len(checks),
+        agree_credit=state.agree_credit + sum(e.agreement for e in evidence),
+        chance_llr=fold_llr(state.chance_llr, [e.llr for e in evidence], alpha=alpha),
+        class_counts=counts,
+    )

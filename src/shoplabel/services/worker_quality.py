@@ -12,13 +12,12 @@ go back to the queue.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from shoplabel.domain.annotations import Annotation
 from shoplabel.domain.ids import ProjectId, UserId
@@ -41,9 +40,6 @@ from shoplabel.quality import (
     WorkerStats,
     class_skill,
     evaluate,
-    fold_class_counts,
-    fold_llr,
-    label_evidence,
     merge_actions,
     ordinal_credit,
     require_qualified,
@@ -74,8 +70,6 @@ __all__ = [
 
 #: A rule that fired is recorded again only after this many more labels from the worker.
 REFIRE_EVERY = 50
-#: ``alpha`` of the chance test's floor when the project has no ``near_chance`` rule.
-DEFAULT_CHANCE_ALPHA = 0.01
 
 
 def honeypots_on(settings: ProjectSettings) -> bool:
@@ -194,50 +188,6 @@ def _count(state: WorkerState, project: Project, item: Item, a: Annotation) -> W
     return s
 
 
-def _checks(
-    uow: UnitOfWork, project: Project, item: Item, annotation: Annotation, *, settled: bool
-) -> list[screening.Check]:
-    if not project.schema.is_categorical:
-        return []
-    checks = []
-    if is_control(project, item):
-        check = screening.gold_check(project, annotation.worker_id, annotation.value, item.gold)
-        checks += [check] if check is not None else []
-    if settled:
-        checks += screening.settle_checks(uow, project, item.id)
-    return checks
-
-
-def _chance_alpha(rules: RuleSet) -> float:
-    """The strictest ``alpha`` of the project's chance rules (its floor bounds banked credit)."""
-    alphas = [r.params["alpha"] for r in rules.rules if r.condition == "near_chance"]
-    return min(alphas, default=DEFAULT_CHANCE_ALPHA)
-
-
-def _screen(
-    state: WorkerState,
-    checks: Sequence[screening.Check],
-    average: NDArray[np.float64],
-    *,
-    labels: tuple[str, ...],
-    alpha: float,
-) -> WorkerState:
-    """Fold checked labels into the worker's chance test, agreement and per-class counts."""
-    if not checks:
-        return state
-    evidence = [label_evidence(c.reference, c.answer, average) for c in checks]
-    counts: Mapping[str, Any] = state.class_counts
-    for c in checks:
-        counts = fold_class_counts(counts, labels, c.reference, c.answer)
-    return replace(
-        state,
-        n_scored=state.n_scored + len(checks),
-        agree_credit=state.agree_credit + sum(e.agreement for e in evidence),
-        chance_llr=fold_llr(state.chance_llr, [e.llr for e in evidence], alpha=alpha),
-        class_counts=counts,
-    )
-
-
 def record_label(
     uow: UnitOfWork, project: Project, item: Item, annotation: Annotation, *, settled: bool = False
 ) -> None:
@@ -248,10 +198,12 @@ def record_label(
     concurrent submits never lose an update; a deadlock between two submits becomes
     ``StorageBusy`` (retry).
     """
-    checks = _checks(uow, project, item, annotation, settled=settled)
+    checks = screening.label_checks(
+        uow, project, item, annotation, settled=settled, control=is_control(project, item)
+    )
     own = annotation.worker_id
     touched = sorted({own, *(c.worker_id for c in checks)})
-    alpha = _chance_alpha(ruleset(project.settings))
+    alpha = screening.chance_alpha(ruleset(project.settings))
     average = screening.average_confusion(uow, project) if checks else np.zeros((0, 0))
     for worker_id in touched:
         state = uow.workers.get(project.id, worker_id, lock=True)
@@ -260,7 +212,7 @@ def record_label(
         if worker_id == own:
             state = _count(state, project, item, annotation)
         mine = [c for c in checks if c.worker_id == worker_id]
-        state = _screen(
+        state = screening.fold(
             state,
             mine,
             average,
