@@ -17,8 +17,12 @@ gold items first, so accuracy is still measured on gold. ``--spammers 0.2`` adds
 workers answering uniformly at random (20% of all workers after adding them), each answering
 as many random items as an average real worker, interleaved with the real arrivals.
 
-The default quality rules are switched off in the replay project unless ``--quality-rules``
-(the rows in the docs were measured that way; a banned worker's arrivals now count as idle).
+The replay project runs the default quality rules (online screening included; a banned
+worker's arrivals count as idle) unless ``--no-quality-rules``; ``--gold-share`` and
+``--gold-rate`` add honeypots. The learned policy is trained at each refit (``fit_router``).
+Every gold item is scored: items left without a valid label take the final model's prior
+class and are counted (``n_unlabelled``). "kept" for spammers is the share of the labels
+they submitted that are still valid (counted in the final result) at the end.
 ``--bound`` prints an offline stopping bound instead (no services). Scratch databases live
 in ``/dev/shm`` when present.
 Results and the exact commands: ``docs/benchmarks.md``, *Routing and dynamic overlap*.
@@ -48,7 +52,6 @@ from shoplabel.config import Settings
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.scheduling import POLICIES
-from shoplabel.domain.users import Actor
 from shoplabel.inference import (
     DEFAULT_METHOD,
     AnnotationMatrix,
@@ -56,7 +59,7 @@ from shoplabel.inference import (
     item_posterior,
     make_aggregator,
 )
-from shoplabel.services import projects
+from shoplabel.ml.router import fit_router
 from shoplabel.services.posteriors import model_from_json
 from shoplabel.services.simulation import CrowdData, SimulationOptions, simulate
 
@@ -179,25 +182,6 @@ def scratch() -> Iterator[Scratch]:
         shutil.rmtree(s.root, ignore_errors=True)
 
 
-def _rules_off(s: Scratch) -> None:
-    """Switch the replay project's quality rules off (called at the first arrival).
-
-    The simulator cannot set project settings, and with the default rules a banned worker's
-    next arrival raises ``WorkerBanned`` inside the replay; this benchmark measures routing and
-    the aggregator alone.
-    """
-    assert s.uows is not None
-    with s.uows().reading() as uow:
-        owner = uow.users.find_by_username("simulator")
-    assert owner is not None
-    projects.update_settings(
-        s.uows(),
-        actor=Actor.of(owner),
-        project_id=_PROJECT,
-        changes={"quality_rules": {"rules": []}},
-    )
-
-
 def _spam_effect(
     s: Scratch, crowd: CrowdData, spammers: set[str], truth: dict[str, str]
 ) -> dict[str, Any]:
@@ -257,11 +241,10 @@ def run_one(
     opts: SimulationOptions,
     *,
     spammers: set[str] | None = None,
-    rules: bool = False,
 ) -> dict[str, Any]:
     start = time.perf_counter()
     with scratch() as s:
-        report = simulate(crowd, opts, build=s, progress=_progress(start, s, rules=rules))
+        report = simulate(crowd, opts, build=s, progress=_progress(start), trainer=fit_router)
         extra = _spam_effect(s, crowd, spammers, dict(crowd.truth)) if spammers else {}
     seconds = time.perf_counter() - start
     out = {
@@ -272,7 +255,9 @@ def run_one(
         "refit_every": opts.refit_every,
         "seed": opts.seed,
         "spammers": len(spammers or ()),
-        "quality_rules": "default" if rules else "off",
+        "quality_rules": "off" if opts.quality_rules is not None else "default",
+        "gold_share": opts.gold_share,
+        "gold_rate": opts.gold_rate,
         **{k: v for k, v in report.to_dict().items() if k not in ("policy", "overlap", "seed")},
         "label_savings": report.label_savings,
         "seconds": seconds,
@@ -285,16 +270,15 @@ def run_one(
         f"refit={opts.refit_every:<5d} spam={len(spammers or ())}: labels {e.labels_used} "
         f"({e.labels_per_item:.2f}/item) acc {_fmt(e.accuracy_on_gold)} | base {b.labels_used} "
         f"acc {_fmt(b.accuracy_on_gold)} | saved {report.label_savings:.1%} | "
-        f"review {report.items_in_review} | {seconds:.0f}s",
+        f"review {report.items_in_review} | unlabelled {e.n_unlabelled} | "
+        f"banned {report.workers_banned} | {seconds:.0f}s",
         flush=True,
     )
     return out
 
 
-def _progress(start: float, s: Scratch, *, rules: bool) -> Callable[[int, int], None]:
+def _progress(start: float) -> Callable[[int, int], None]:
     def show(n: int, total: int) -> None:
-        if n == 1 and not rules:
-            _rules_off(s)
         if n % 5000 == 0:
             print(f"  {n}/{total} arrivals, {time.perf_counter() - start:.0f}s", flush=True)
 
@@ -494,10 +478,17 @@ def _args() -> argparse.Namespace:
         help="print the offline stopping bound of each set (no replays) and exit",
     )
     p.add_argument(
-        "--quality-rules",
+        "--no-quality-rules",
         action="store_true",
-        help="keep the default quality rules on (the replay stops at the first banned worker)",
+        help="switch the replay project's quality rules off (default: the default rules)",
     )
+    p.add_argument(
+        "--gold-share",
+        type=float,
+        default=0.0,
+        help="share of the gold items imported as honeypots (scored by the rules, not reported)",
+    )
+    p.add_argument("--gold-rate", type=float, default=0.0, help="the project's gold_rate")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=None, help="results JSON")
     p.add_argument("--markdown", type=Path, default=None, help="write the tables here")
@@ -527,6 +518,9 @@ def _options(args: argparse.Namespace, short: str, crowd: CrowdData) -> Iterator
                         seed=args.seed,
                         refit_every=refit,
                         min_overlap=min_ov,
+                        quality_rules={"rules": []} if args.no_quality_rules else None,
+                        gold_share=args.gold_share,
+                        gold_rate=args.gold_rate,
                     )
 
 
@@ -549,13 +543,11 @@ def _dataset(
         return
     for opts in _options(args, short, crowd):
         if not args.spammers_only:
-            results["runs"].append(run_one(short, crowd, opts, rules=args.quality_rules))
+            results["runs"].append(run_one(short, crowd, opts))
             yield None
         if args.spammers > 0:
             spammed, names = add_spammers(crowd, args.spammers, args.seed)
-            results["spam_runs"].append(
-                run_one(short, spammed, opts, spammers=names, rules=args.quality_rules)
-            )
+            results["spam_runs"].append(run_one(short, spammed, opts, spammers=names))
             yield None
 
 

@@ -8,6 +8,7 @@ import pytest
 from shoplabel.inference import (
     Aggregator,
     DawidSkene,
+    InvalidOptions,
     LabelNotInCodebook,
     MajorityVote,
     ShapeMismatch,
@@ -94,3 +95,22 @@ def test_warm_start_needs_the_same_labels() -> None:
     model = WorkerModel.from_result(DawidSkene().fit(m))
     with pytest.raises(LabelNotInCodebook):
         DawidSkene().fit(other, warm_start=model)
+
+
+def test_tempered_model_down_weights_labels() -> None:
+    m, _ = simulated(100, 10, 2, per_task=3, seed=4)
+    model = WorkerModel.from_result(DawidSkene().fit(m))
+    w = m.worker_ids[0]
+    full = item_posterior(model, [w], [1])
+    half = item_posterior(model.tempered({w: 0.5}), [w], [1])
+    none = item_posterior(model.tempered({w: 0.0}), [w], [1])
+    prior = np.exp(model.log_priors)
+    assert np.allclose(none, prior)  # weight 0: the label is ignored
+    assert abs(half[1] - prior[1]) < abs(full[1] - prior[1])  # pulled less far from the prior
+    assert model.tempered({w: 1.0}) is model
+    # an unseen worker is tempered from the fallback
+    unseen = model.tempered({"new": 0.0})
+    assert np.allclose(item_posterior(unseen, ["new"], [1]), prior)
+    assert np.allclose(item_posterior(unseen, [w], [1]), full)  # others unchanged
+    with pytest.raises(InvalidOptions):
+        model.tempered({w: 1.5})

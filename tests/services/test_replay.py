@@ -44,8 +44,7 @@ def test_replay_survives_a_ban_and_counts_blocked_arrivals(db: Database) -> None
     report = replay.replay(
         db.uow,
         answers,
-        project_id=project.id,
-        actors={"bot": bot, "human": human},
+        replay.ReplaySetup(project.id, {"bot": bot, "human": human}),
         rng=np.random.default_rng(0),
     )
     # The bot answers "same" twice, the constant-answer rule bans it, its last two arrivals

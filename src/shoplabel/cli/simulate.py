@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import MofNCompleteColumn, Progress
@@ -14,6 +16,7 @@ from shoplabel.cli.context import console, handle_errors
 from shoplabel.cli.crowdfiles import BadAnswerRow, read_columns
 from shoplabel.config import Settings
 from shoplabel.domain.ports import UnitOfWork
+from shoplabel.errors import InvalidInput
 from shoplabel.ml.router import fit_router
 from shoplabel.services.simulation import (
     CrowdData,
@@ -37,6 +40,18 @@ def load_crowd(answers: Path, truth: Path | None, columns: str | None) -> CrowdD
         (t_ids, t_labels), _ = read_columns(truth, None, 2)
         gold = dict(zip(t_ids, t_labels, strict=True))
     return CrowdData(answers=list(zip(tasks, workers, labels, strict=True)), truth=gold)
+
+
+def _exam(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(f"--exam is not JSON: {e}", details={"field": "exam"}) from None
+    if not isinstance(value, dict):
+        raise InvalidInput("--exam must be a JSON object", details={"field": "exam"})
+    return value
 
 
 def _scratch(directory: Path) -> Callable[[], UnitOfWork]:
@@ -74,6 +89,14 @@ def simulate_crowd(
     min_overlap: int = typer.Option(2, min=1, help="Labels an item needs at least (dynamic)."),
     columns: str | None = typer.Option(None, help="Answer column names: task,worker,label."),
     report: Path | None = typer.Option(None, help="Write the report as JSON here."),
+    quality_rules: bool = typer.Option(True, help="Default quality rules on (or off)."),
+    gold_share: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="Share of gold items imported as honeypots (not scored)."
+    ),
+    gold_rate: float = typer.Option(0.0, min=0.0, max=1.0, help="The project's gold_rate."),
+    exam: str | None = typer.Option(
+        None, help='The project\'s exam setting, JSON: {"questions": 5}'
+    ),
 ) -> None:
     """Replay a real crowd through the real services on a temporary SQLite database."""
     crowd = load_crowd(answers, truth, columns)
@@ -84,6 +107,10 @@ def simulate_crowd(
         shuffle=not keep_order,
         refit_every=refit_every,
         min_overlap=min_overlap,
+        quality_rules=None if quality_rules else {"rules": []},
+        gold_share=gold_share,
+        gold_rate=gold_rate,
+        exam=_exam(exam),
     )
     with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=console) as bar:
         task = bar.add_task("replaying arrivals", total=len(crowd.answers))
@@ -97,7 +124,9 @@ def simulate_crowd(
     console.print(_table(result))
     console.print(
         f"human labels saved vs. the baseline: {result.label_savings:.1%}; "
-        f"items sent to review: {result.items_in_review}"
+        f"items sent to review: {result.items_in_review}; workers banned: "
+        f"{result.workers_banned}; scored items left without a label (class prior): "
+        f"{result.engine.n_unlabelled}; honeypots: {result.honeypots}"
     )
     if report is not None:
         write_report(result, report)

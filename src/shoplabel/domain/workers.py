@@ -42,6 +42,16 @@ class WorkerState:
     answer_counts: Mapping[str, int] = field(default_factory=dict)
     fired: Mapping[str, Any] = field(default_factory=dict)
     exam: Mapping[str, Any] | None = None
+    #: Online screening: labels scored against a reference (gold, or the leave-one-out
+    #: posterior of a settled item) and the summed probability the reference gave their
+    #: answers; the chance test's log-likelihood ratio (random vs the average worker).
+    n_scored: int = 0
+    agree_credit: float = 0.0
+    chance_llr: float = 0.0
+    #: Weight of the worker's labels in posteriors and aggregation (< 1 after down-weighting).
+    label_weight: float = 1.0
+    #: Per true class: ``[reference mass, mass answered right]`` (soft counts).
+    class_counts: Mapping[str, Any] = field(default_factory=dict)
 
     def blocked_at(self, now: datetime) -> WorkerStatus | None:
         """Why the worker may not take tasks now, or ``None``."""

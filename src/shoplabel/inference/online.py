@@ -12,14 +12,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from shoplabel.inference.em import clamp_gold, e_step, initial_probas
-from shoplabel.inference.errors import LabelNotInCodebook, ShapeMismatch
+from shoplabel.inference.errors import InvalidOptions, LabelNotInCodebook, ShapeMismatch
 from shoplabel.inference.matrix import AnnotationMatrix, GoldLabels
 from shoplabel.inference.result import AggregationResult
 
@@ -82,6 +82,38 @@ class WorkerModel:
         """``(n_labels, n_labels)`` log-confusion of one worker (fallback when unseen)."""
         pos = self._index.get(worker_id)
         return self.fallback if pos is None else self.log_confusion[pos]
+
+    def tempered(self, weights: Mapping[str, float]) -> WorkerModel:
+        r"""The model with some workers' labels down-weighted.
+
+        A label of weight :math:`w` enters the posterior as :math:`P(y \mid z)^{w}`
+        (a tempered likelihood): ``log_confusion`` of the worker is multiplied by ``w``.
+        Workers not in ``worker_ids`` get the fallback matrix, tempered. Weight 1 changes
+        nothing; weight 0 ignores the worker's labels.
+
+        Raises:
+            InvalidOptions: A weight outside [0, 1].
+        """
+        bad = {w: v for w, v in weights.items() if not 0.0 <= v <= 1.0}
+        if bad:
+            raise InvalidOptions(f"label weights must be in [0, 1], got {bad}")
+        changed = {w: v for w, v in weights.items() if v != 1.0}
+        if not changed:
+            return self
+        ids = list(self.worker_ids)
+        extra = [w for w in changed if w not in self._index]
+        table = np.concatenate([self.log_confusion, np.repeat(self.fallback[None], len(extra), 0)])
+        ids += extra
+        for pos, w in enumerate(ids):
+            if w in changed:
+                table[pos] = table[pos] * changed[w]
+        return WorkerModel(
+            labels=self.labels,
+            log_priors=self.log_priors.copy(),
+            worker_ids=tuple(ids),
+            log_confusion=table,
+            fallback=self.fallback.copy(),
+        )
 
     def posteriors(self, m: AnnotationMatrix, gold: GoldLabels | None = None) -> FloatArray:
         """``(n_tasks, n_labels)`` posteriors of every task of ``m`` under this model.

@@ -9,6 +9,7 @@ Every condition is monotone in each parameter, which is what makes rule containm
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -16,6 +17,7 @@ from typing import Final
 
 from shoplabel.quality.gold import BetaAccuracy
 from shoplabel.quality.params import ParamSpec, Stricter
+from shoplabel.quality.screening import chance_threshold
 from shoplabel.quality.stats import WorkerStats
 
 __all__ = ["CONDITIONS", "ConditionSpec", "implies"]
@@ -88,6 +90,20 @@ def _low_agreement(s: WorkerStats, p: Mapping[str, float]) -> str | None:
     )
 
 
+def _near_chance(s: WorkerStats, p: Mapping[str, float]) -> str | None:
+    if s.n_scored < max(p["min_scored"], 1):
+        return None
+    threshold = chance_threshold(p["alpha"])
+    if s.chance_llr < threshold:
+        return None
+    agree = "" if s.reference_agreement is None else f", mean agreement {s.reference_agreement:.0%}"
+    return (
+        f"answers look random: over {s.n_scored} checked labels{agree}, chance is "
+        f"{math.exp(min(s.chance_llr, 700.0)):.3g} times as likely as the average worker "
+        f"(>= 1/alpha = {1.0 / p['alpha']:.3g})"
+    )
+
+
 _LEVEL_DOC = "credibility of the upper bound; higher needs more evidence before firing"
 
 CONDITIONS: Final[Mapping[str, ConditionSpec]] = MappingProxyType(
@@ -141,6 +157,18 @@ CONDITIONS: Final[Mapping[str, ConditionSpec]] = MappingProxyType(
             ),
             _low_agreement,
             "Confidently disagreeing with the (leave-one-out) consensus.",
+        ),
+        "near_chance": ConditionSpec(
+            "near_chance",
+            (
+                ParamSpec("alpha", 0.01, 1e-9, 0.5, stricter=_LOW,
+                          doc="bound on the chance of flagging a worker who answers like the "
+                              "average worker (threshold log(1/alpha))"),
+                _count("min_scored", 10, "labels checked against a reference needed first"),
+            ),
+            _near_chance,
+            "Answers indistinguishable from random, by a sequential test run on every checked "
+            "label (gold, or a settled item's leave-one-out posterior).",
         ),
     }
 )  # fmt: skip

@@ -277,6 +277,7 @@ DEFAULT_RULES: Final[RuleSet] = RuleSet(
              "min_labels": 20}, _EXCLUDE),
         Rule("low-gold-accuracy", "low_gold_accuracy", {"min_accuracy": 0.7, "level": 0.9,
              "min_gold": 8}, _EXCLUDE),
+        Rule("near-chance", "near_chance", {"alpha": 0.01, "min_scored": 10}, _EXCLUDE),
     )
 )  # fmt: skip
 """Defaults: warn early, down-weight on moderate evidence, exclude (ban, drop the labels,
@@ -284,4 +285,7 @@ re-queue their items) only when the worker is *confidently* bad - a 90 % upper c
 below 60 % agreement or 70 % gold accuracy. A binary-task spammer answering at random is
 excluded after about 40 labels on items with a consensus, or about 12 gold answers
 (``min_gold`` is 8); a careful worker at 85 % practically never is.
+``near-chance`` runs on every label checked against gold or a settled item's posterior
+(:mod:`~shoplabel.quality.screening`): a random answerer is excluded once chance is 100 times
+as likely as the average worker, and all their labels are dropped retroactively.
 See ``docs/quality.md`` for the reasoning behind each number."""

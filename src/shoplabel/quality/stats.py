@@ -43,6 +43,10 @@ class WorkerStats:
         n_gold: Gold answers scored.
         consensus_agreement: Share of labels equal to the item consensus (``None``: none).
         n_consensus: Labels on items that have a consensus.
+        chance_llr: Running statistic of the online chance test
+            (:mod:`~shoplabel.quality.screening`); positive when answers look random.
+        n_scored: Labels checked against a reference (gold or a settled item's posterior).
+        reference_agreement: Mean probability the references gave the worker's answers.
     """
 
     n_labels: int
@@ -54,14 +58,26 @@ class WorkerStats:
     n_gold: int = 0
     consensus_agreement: float | None = None
     n_consensus: int = 0
+    chance_llr: float = 0.0
+    n_scored: int = 0
+    reference_agreement: float | None = None
 
     def __post_init__(self) -> None:
-        counts = (self.n_labels, self.longest_skip_streak, self.n_gold, self.n_consensus)
+        counts = (
+            self.n_labels,
+            self.longest_skip_streak,
+            self.n_gold,
+            self.n_consensus,
+            self.n_scored,
+        )
         if min(counts) < 0:
             raise InvalidQualityInput(f"worker statistics counts must be >= 0, got {counts}")
         _fraction("fast_fraction", self.fast_fraction)
         _fraction("constant_answer_fraction", self.constant_answer_fraction)
         _fraction("consensus_agreement", self.consensus_agreement)
+        _fraction("reference_agreement", self.reference_agreement)
+        if not math.isfinite(self.chance_llr):
+            raise InvalidQualityInput(f"chance_llr must be finite, got {self.chance_llr!r}")
         med = self.median_seconds
         if med is not None and not (med >= 0.0 and math.isfinite(med)):
             raise InvalidQualityInput(f"median_seconds must be >= 0, got {med!r}")

@@ -8,8 +8,8 @@ batches of short write transactions.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from shoplabel.errors import InvalidInput
 from shoplabel.inference import (
     AggregationResult,
     AnnotationMatrix,
+    GoldLabels,
     WorkerModel,
     make_aggregator,
 )
@@ -91,9 +92,7 @@ def _agreement(m: AnnotationMatrix, result: AggregationResult) -> dict[UserId, t
     return {UserId(int(w)): (int(n[i]), float(k[i])) for i, w in enumerate(m.worker_ids)}
 
 
-def _read(
-    uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId
-) -> tuple[LabelSchema, str, list[tuple[str, str, str]], dict[ItemId, Any], bool]:
+def _read(uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId) -> _Read:
     with uows().reading() as uow:
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"aggregate project {project_id}")
@@ -108,8 +107,35 @@ def _read(
             for r in uow.annotations.label_rows(project_id)
         ]
         gold = uow.items.gold_labels(project_id)
+        weights = uow.workers.label_weights(project_id)
     learns = get_policy(project.settings.assignment_policy).learned_rerank
-    return project.schema, project.settings.aggregation_method, triples, gold, learns
+    return _Read(
+        project.schema, project.settings.aggregation_method, triples, gold, learns, weights
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    schema: LabelSchema
+    method: str
+    triples: list[tuple[str, str, str]]
+    gold: dict[ItemId, Any]
+    learns_routes: bool
+    weights: dict[UserId, float]
+
+
+def _downweighted(
+    result: AggregationResult,
+    m: AnnotationMatrix,
+    weights: Mapping[UserId, float],
+    gold: GoldLabels | None,
+) -> AggregationResult:
+    """The fit's posteriors with down-weighted workers' labels tempered by their weight
+    (:meth:`~shoplabel.inference.WorkerModel.tempered`; worker estimates unchanged)."""
+    if not weights:
+        return result
+    model = WorkerModel.from_result(result).tempered({str(w): v for w, v in weights.items()})
+    return replace(result, probas=model.posteriors(m, gold))
 
 
 def aggregate(
@@ -133,13 +159,15 @@ def aggregate(
         trainer: Fits the learned routing model (``shoplabel.ml.router.fit_router``, passed
             in by the front end); used when the project's policy is ``learned``.
     """
-    schema, project_method, triples, gold, learns_routes = _read(uows, actor, project_id)
-    name = resolve_method(method, project_method)
+    read = _read(uows, actor, project_id)
+    gold = read.gold
+    name = resolve_method(method, read.method)
     aggregator = make_aggregator(name)
     start = time.perf_counter()
-    m = AnnotationMatrix.from_rows(triples, labels=schema.label_values)
+    m = AnnotationMatrix.from_rows(read.triples, labels=read.schema.label_values)
     gold_map = {str(i): str(g) for i, g in gold.items()}
-    result = aggregator.fit(m, gold=m.encode_gold(gold_map) if use_gold and gold else None)
+    clamp = m.encode_gold(gold_map) if use_gold and gold else None
+    result = _downweighted(aggregator.fit(m, gold=clamp), m, read.weights, clamp)
     seconds = time.perf_counter() - start
     counts = dict(
         zip(m.task_ids, np.bincount(m.task_idx, minlength=m.n_tasks).tolist(), strict=True)
@@ -153,11 +181,11 @@ def aggregate(
             uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())
             uow.commit()
     router = None
-    if trainer is not None and learns_routes:
+    if trainer is not None and read.learns_routes:
         features, targets = training_rows(m, result, WorkerModel.from_result(result))
         router = trainer(features, targets)
     with uows() as uow:
-        store_model(uow, project_id, result, router=router)
+        store_model(uow, project_id, result, router=router, weights=read.weights)
         project = uow.projects.get(project_id)
         worker_quality.judge_agreement(uow, project, _agreement(m, result))
         quality_snapshots.queue_refresh(uow, project, actor=actor)

@@ -122,8 +122,7 @@ def _abt_buy(
     done = replay.replay(
         uows,
         answers,
-        project_id=project.id,
-        actors=crowd,
+        replay.ReplaySetup(project.id, crowd),
         rng=np.random.default_rng(seed),
         progress=None if progress is None else (lambda n: progress("replay", n, len(answers))),
     )

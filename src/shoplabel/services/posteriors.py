@@ -13,11 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
-from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.items import Item
 from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
 from shoplabel.domain.projects import Project
@@ -32,6 +33,7 @@ __all__ = [
     "model_from_json",
     "model_to_json",
     "online_confidence",
+    "reweight_worker",
     "store_model",
 ]
 
@@ -80,13 +82,30 @@ def store_model(
     result: AggregationResult,
     *,
     router: LinearRouter | None = None,
+    weights: Mapping[UserId, float] | None = None,
 ) -> int:
     """Save a fit's worker model (and the learned router, if any) as the project's current
-    one, inside the caller's transaction."""
+    one, inside the caller's transaction. ``weights`` are the down-weighted workers' label
+    weights; the model is tempered by them when it is loaded."""
     raw = model_to_json(WorkerModel.from_result(result))
     if router is not None:
         raw["router"] = router.to_dict()
+    if weights:
+        raw["weights"] = {str(w): float(v) for w, v in weights.items()}
     return uow.worker_models.put(project_id, method=result.method, model=raw)
+
+
+def reweight_worker(uow: UnitOfWork, project: Project, worker_id: UserId, weight: float) -> None:
+    """Store a new version of the project's current model with ``worker_id``'s labels at
+    ``weight``, so online posteriors use it from the next label on (inside the caller's
+    transaction; a down-weighting is rare, so rewriting the model is cheap overall)."""
+    stored = uow.worker_models.get(project.id)
+    if stored is None:
+        method, raw = "prior", model_to_json(prior_model(project.schema.label_values))
+    else:
+        method, raw = stored[1], dict(stored[2])
+    raw["weights"] = {**raw.get("weights", {}), str(worker_id): float(weight)}
+    uow.worker_models.put(project.id, method=method, model=raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,25 +127,29 @@ class _ModelCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._models: dict[ProjectId, tuple[int, Fitted]] = {}
+        # Keyed by project id *and* creation time: two databases in one process (tests, the
+        # replay simulator's scratch databases) reuse project ids and model versions.
+        self._models: dict[tuple[ProjectId, datetime], tuple[int, Fitted]] = {}
 
     def fitted(self, uow: UnitOfWork, project: Project) -> Fitted:
         version = uow.worker_models.version(project.id)
         if version is None:
             return Fitted("prior", prior_model(project.schema.label_values), None)
+        key = (project.id, project.created_at)
         with self._lock:
-            hit = self._models.get(project.id)
+            hit = self._models.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
         stored = uow.worker_models.get(project.id)
         assert stored is not None
         raw = stored[2]
         router = LinearRouter.from_dict(raw["router"]) if raw.get("router") else None
-        entry = (stored[0], Fitted(stored[1], model_from_json(raw), router))
+        model = model_from_json(raw).tempered(raw.get("weights", {}))
+        entry = (stored[0], Fitted(stored[1], model, router))
         with self._lock:
             if len(self._models) >= _CACHE_SIZE:
                 self._models.pop(next(iter(self._models)))
-            self._models[project.id] = entry
+            self._models[key] = entry
         return entry[1]
 
     def model(self, uow: UnitOfWork, project: Project) -> tuple[str, WorkerModel]:

@@ -26,9 +26,10 @@ from shoplabel.domain.items import NewItem, content_hash
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.scheduling import get_policy
 from shoplabel.domain.users import Actor, Role
+from shoplabel.domain.workers import WorkerStatus
 from shoplabel.errors import InvalidInput
 from shoplabel.inference import AnnotationMatrix, make_aggregator
-from shoplabel.services import aggregation, auth, projects, replay
+from shoplabel.services import aggregation, auth, posteriors, projects, replay
 from shoplabel.services.routing_training import Trainer
 
 __all__ = [
@@ -78,10 +79,18 @@ class CrowdData:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """Labels spent and accuracy on the gold items.
+
+    Attributes:
+        n_unlabelled: Scored items left with no valid label at the end (every answer for
+            them used or rejected); they take the class prior's label and are counted.
+    """
+
     labels_used: int
     labels_per_item: float
     accuracy_on_gold: float | None
     n_gold: int
+    n_unlabelled: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +104,11 @@ class SimulationReport:
     engine: Outcome
     baseline_majority_vote: Outcome
     items_in_review: int
+    #: Workers a quality rule banned during the replay, and gold items used as honeypots
+    #: (known to the engine, so not scored).
+    workers_banned: int = 0
+    honeypots: int = 0
+    exams_taken: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,21 +132,41 @@ def _baseline(crowd: CrowdData) -> Outcome:
     return Outcome(m.n_annotations, m.n_annotations / m.n_tasks, acc, n_gold)
 
 
-def _settings(rule: OverlapRule, policy: str, max_answers: int, min_overlap: int) -> dict[str, Any]:
+def _settings(opts: SimulationOptions, max_answers: int) -> dict[str, Any]:
+    rule = OverlapRule.parse(opts.overlap)
+    quality: dict[str, Any] = {"gold_rate": opts.gold_rate}
+    if opts.quality_rules is not None:
+        quality["quality_rules"] = dict(opts.quality_rules)
+    if opts.exam is not None:
+        quality["exam"] = dict(opts.exam)
     if rule.mode == "fixed":
         k = int(rule.value)
-        return {"max_overlap": k, "min_overlap": k, "assignment_policy": policy}
+        return {"max_overlap": k, "min_overlap": k, "assignment_policy": opts.policy, **quality}
     return {
         "overlap_mode": "dynamic",
         "target_confidence": rule.value,
-        "min_overlap": min(min_overlap, max_answers),
+        "min_overlap": min(opts.min_overlap, max_answers),
         "max_overlap": max_answers,
-        "assignment_policy": policy,
+        "assignment_policy": opts.policy,
+        **quality,
     }
 
 
+def honeypot_items(crowd: CrowdData, share: float, seed: int) -> dict[str, str]:
+    """A seeded ``share`` of the gold items, to be imported with their truth (honeypots)."""
+    gold = sorted(t for t in crowd.truth if t in {a[0] for a in crowd.answers})
+    n = round(share * len(gold))
+    if n == 0:
+        return {}
+    picked = np.random.default_rng(seed + 104_729).choice(len(gold), n, replace=False)
+    return {gold[int(i)]: crowd.truth[gold[int(i)]] for i in picked}
+
+
 def _setup(
-    uows: Callable[[], UnitOfWork], crowd: CrowdData, settings: Mapping[str, Any]
+    uows: Callable[[], UnitOfWork],
+    crowd: CrowdData,
+    settings: Mapping[str, Any],
+    honeypots: Mapping[str, str],
 ) -> tuple[Actor, ProjectId, dict[str, ItemId], dict[str, Actor]]:
     owner = Actor.of(
         auth.create_user(uows(), actor=None, username=_SIM_USER, password=None, role=Role.REQUESTER)
@@ -147,9 +181,14 @@ def _setup(
     project = projects.create_project(uows(), spec, actor=owner)
     tasks = list(dict.fromkeys(a[0] for a in crowd.answers))
     with uows() as uow:
-        # Items carry no gold: the engine must not see the truth it is scored on.
+        # Only honeypots carry gold: the engine must not see the truth it is scored on.
         items = [
-            NewItem(external_id=t, payload={"task": t}, content_hash=content_hash({"t": t}))
+            NewItem(
+                external_id=t,
+                payload={"task": t},
+                content_hash=content_hash({"t": t}),
+                gold=honeypots.get(t),
+            )
             for t in tasks
         ]
         for lo in range(0, len(items), 5000):
@@ -171,12 +210,29 @@ def _setup(
 
 @dataclass(frozen=True, slots=True)
 class SimulationOptions:
+    """How to replay.
+
+    Attributes:
+        quality_rules: The project's ``quality_rules`` setting; ``None`` keeps the default
+            rules, ``{"rules": []}`` switches quality control off.
+        gold_rate: The project's ``gold_rate`` (honeypots mixed into each worker's stream).
+        gold_share: Share of the gold items imported *with* their truth, as honeypots; they
+            are scored by the quality rules, not in the report's accuracy.
+        exam: The project's ``exam`` setting (questions drawn from the honeypots). A worker
+            answers an exam question with their recorded answer to it, or a seeded random
+            class if they never answered that item.
+    """
+
     policy: str = "round-robin"
     overlap: str = "dynamic:0.95"
     seed: int = 0
     shuffle: bool = True
     refit_every: int = 1000
     min_overlap: int = 2
+    quality_rules: Mapping[str, Any] | None = None
+    gold_rate: float = 0.0
+    gold_share: float = 0.0
+    exam: Mapping[str, Any] | None = None
 
 
 def _run(
@@ -185,12 +241,11 @@ def _run(
     opts: SimulationOptions,
     progress: Callable[[int, int], None] | None,
     trainer: Trainer | None,
-) -> tuple[Outcome, int, int]:
+) -> tuple[Outcome, _Tally]:
     rule = OverlapRule.parse(opts.overlap)
     max_answers = max(Counter(a[0] for a in crowd.answers).values())
-    owner, pid, ids, actors = _setup(
-        uows, crowd, _settings(rule, opts.policy, max_answers, opts.min_overlap)
-    )
+    honeypots = honeypot_items(crowd, opts.gold_share, opts.seed)
+    owner, pid, ids, actors = _setup(uows, crowd, _settings(opts, max_answers), honeypots)
     order = np.arange(len(crowd.answers))
     rng = np.random.default_rng(opts.seed)
     if opts.shuffle:
@@ -206,24 +261,73 @@ def _run(
                 uows, actor=owner, project_id=pid, use_gold=False, trainer=trainer
             )
 
+    labels = sorted({a[2] for a in crowd.answers} | set(crowd.truth.values()))
     done = replay.replay(
         uows,
         answers,
-        project_id=pid,
-        actors=actors,
+        replay.ReplaySetup(pid, actors, labels),
         rng=rng,
         after_submit=refit,
         progress=None if progress is None else (lambda n: progress(n, len(answers))),
     )
-    final = aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+    aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+    pred, unlabelled = _final_labels(uows, pid, ids)
+    scored = {t: v for t, v in crowd.truth.items() if t not in honeypots}
+    n_gold, acc = _accuracy(pred, scored)
+    outcome = Outcome(
+        done.submitted,
+        done.submitted / max(len(ids), 1),
+        acc,
+        n_gold,
+        n_unlabelled=len(unlabelled & scored.keys()),
+    )
+    in_review, banned = _tally(uows, pid)
+    return outcome, _Tally(in_review, len(actors), banned, len(honeypots), done.exams)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tally:
+    in_review: int
+    workers: int
+    banned: int
+    honeypots: int
+    exams: int
+
+
+def _tally(uows: Callable[[], UnitOfWork], pid: ProjectId) -> tuple[int, int]:
+    """Items in review and workers banned at the end of the replay."""
+    banned, after = 0, 0
     with uows().reading() as uow:
-        counters = uow.projects.get(pid).counters
-        by_id = {str(v): k for k, v in ids.items()}
+        in_review = uow.projects.get(pid).counters.n_review
+        while page := uow.workers.list_for_project(pid, after_worker=after, limit=1000):
+            banned += sum(w.status is WorkerStatus.BANNED for w in page)
+            after = int(page[-1].worker_id)
+    return in_review, banned
+
+
+def _final_labels(
+    uows: Callable[[], UnitOfWork], pid: ProjectId, ids: Mapping[str, ItemId]
+) -> tuple[dict[str, str], set[str]]:
+    """Every item's final label, and the items left without a valid label: those take the
+    class the final model's prior favours (their posterior with no labels)."""
+    with uows().reading() as uow:
         consensus = uow.consensus.get_many(list(ids.values()))
-    pred = {by_id[str(i)]: str(c.value) for i, c in consensus.items()}
-    n_gold, acc = _accuracy(pred, crowd.truth)
-    outcome = Outcome(done.submitted, done.submitted / max(final.n_items, 1), acc, n_gold)
-    return outcome, counters.n_review, len(actors)
+        stored = uow.worker_models.get(pid)
+    fallback = None
+    if stored is not None:
+        model = posteriors.model_from_json(stored[2])
+        fallback = model.labels[int(np.argmax(model.log_priors))]
+    pred: dict[str, str] = {}
+    unlabelled: set[str] = set()
+    for ext, item_id in ids.items():
+        c = consensus.get(item_id)
+        if c is None or c.n_labels == 0:
+            unlabelled.add(ext)
+            if fallback is not None:
+                pred[ext] = fallback
+        else:
+            pred[ext] = str(c.value)
+    return pred, unlabelled
 
 
 def simulate(
@@ -242,17 +346,20 @@ def simulate(
     if not crowd.answers:
         raise InvalidInput("the answers file has no rows", details={"field": "answers"})
     with tempfile.TemporaryDirectory(prefix="shoplabel-sim-") as tmp:
-        engine, in_review, n_workers = _run(build(Path(tmp)), crowd, options, progress, trainer)
+        engine, tally = _run(build(Path(tmp)), crowd, options, progress, trainer)
     return SimulationReport(
         policy=options.policy,
         overlap=options.overlap,
         seed=options.seed,
         items=len({a[0] for a in crowd.answers}),
-        workers=n_workers,
+        workers=tally.workers,
         answers_available=len(crowd.answers),
         engine=engine,
         baseline_majority_vote=_baseline(crowd),
-        items_in_review=in_review,
+        items_in_review=tally.in_review,
+        workers_banned=tally.banned,
+        honeypots=tally.honeypots,
+        exams_taken=tally.exams,
     )
 
 

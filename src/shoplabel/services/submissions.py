@@ -132,7 +132,8 @@ def submit(
         deltas = _complete(uow, project, item, new_slot=False, confidence=confidence)
         uow.projects.add_counters(project.id, **deltas)
         uow.dashboards.count_label(project.id, at=now)
-        worker_quality.record_label(uow, project, item, annotation)
+        settled = deltas.get("n_open") == -1  # the label closed the item: check its labels
+        worker_quality.record_label(uow, project, item, annotation, settled=settled)
         _audit(uow, project, item, annotation, accepted=deltas.get("n_done", 0) > 0)
         uow.commit()
     return annotation

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from shoplabel.quality import (
     GoldPolicy,
     RuleSet,
     WorkerStats,
+    class_skill,
     evaluate,
     merge_actions,
     ordinal_credit,
@@ -46,11 +47,12 @@ from shoplabel.quality import (
     should_serve_gold,
 )
 from shoplabel.quality.errors import InvalidExamPolicy, InvalidRule
-from shoplabel.services import audit
+from shoplabel.services import audit, posteriors, screening
 from shoplabel.services.access import require_labeller
 
 __all__ = [
     "Standing",
+    "class_accuracy",
     "exam_policy",
     "exam_state",
     "gold_score",
@@ -96,8 +98,9 @@ def ruleset(settings: ProjectSettings) -> RuleSet:
 def require_active(
     uow: UnitOfWork, project: Project, worker_id: UserId, now: datetime
 ) -> WorkerState:
-    """The worker's state, or an error if a quality rule blocked them."""
-    state = uow.workers.get(project.id, worker_id)
+    """The worker's state (row locked: the next-task transaction writes it back), or an
+    error if a quality rule blocked them."""
+    state = uow.workers.get(project.id, worker_id, lock=True)
     blocked = state.blocked_at(now)
     if blocked is WorkerStatus.BANNED:
         raise WorkerBanned(
@@ -132,7 +135,7 @@ def record_task(uow: UnitOfWork, state: WorkerState, *, gold: bool) -> None:
 
 
 def record_skip(uow: UnitOfWork, project: Project, worker_id: UserId) -> None:
-    s = uow.workers.get(project.id, worker_id)
+    s = uow.workers.get(project.id, worker_id, lock=True)
     streak = s.skip_streak + 1
     uow.workers.save(
         replace(s, skip_streak=streak, longest_skip_streak=max(streak, s.longest_skip_streak))
@@ -164,6 +167,9 @@ def _stats(s: WorkerState) -> WorkerStats:
         longest_skip_streak=s.longest_skip_streak,
         gold_accuracy=BetaAccuracy.from_counts(s.gold_credit, s.n_gold - s.gold_credit),
         n_gold=s.n_gold,
+        chance_llr=s.chance_llr,
+        n_scored=s.n_scored,
+        reference_agreement=min(s.agree_credit / s.n_scored, 1.0) if s.n_scored else None,
     )
 
 
@@ -189,10 +195,38 @@ def _count(state: WorkerState, project: Project, item: Item, a: Annotation) -> W
     return s
 
 
-def record_label(uow: UnitOfWork, project: Project, item: Item, annotation: Annotation) -> None:
-    """Count a label on the worker, score it if it was gold, and apply the rules."""
-    state = _count(uow.workers.get(project.id, annotation.worker_id), project, item, annotation)
-    uow.workers.save(_judge(uow, project, state, _stats(state)))
+def record_label(
+    uow: UnitOfWork, project: Project, item: Item, annotation: Annotation, *, settled: bool = False
+) -> None:
+    """Count a label on its worker, check it if it was gold, check every label of the item if
+    it just ``settled`` (left the open queue), and apply the rules to every worker touched.
+
+    Rows are locked in worker-id order (read-modify-write of other workers' rows), so
+    concurrent submits never lose an update; a deadlock between two submits becomes
+    ``StorageBusy`` (retry).
+    """
+    checks = screening.label_checks(
+        uow, project, item, annotation, settled=settled, control=is_control(project, item)
+    )
+    own = annotation.worker_id
+    touched = sorted({own, *(c.worker_id for c in checks)})
+    alpha = screening.chance_alpha(ruleset(project.settings))
+    average = screening.average_confusion(uow, project) if checks else np.zeros((0, 0))
+    for worker_id in touched:
+        state = uow.workers.get(project.id, worker_id, lock=True)
+        if worker_id != own and state.status is WorkerStatus.BANNED:
+            continue
+        if worker_id == own:
+            state = _count(state, project, item, annotation)
+        mine = [c for c in checks if c.worker_id == worker_id]
+        state = screening.fold(
+            state,
+            mine,
+            average,
+            labels=project.schema.label_values,
+            alpha=alpha,
+        )
+        uow.workers.save(_judge(uow, project, state, _stats(state)))
 
 
 def judge_agreement(
@@ -249,7 +283,20 @@ def _judge(
             )
         elif action.kind is ActionKind.REJECT_LABELS:
             reject_labels(uow, project, state.worker_id)
+        elif action.kind is ActionKind.DOWNWEIGHT_LABELS:
+            state = _downweight(uow, project, state, float(action.params["factor"]))
     return state
+
+
+def _downweight(
+    uow: UnitOfWork, project: Project, state: WorkerState, factor: float
+) -> WorkerState:
+    """Lower the weight of all the worker's labels (past and future) to ``factor``: online
+    posteriors use it from the next label, aggregation runs from the next run."""
+    if factor >= state.label_weight:
+        return state
+    posteriors.reweight_worker(uow, project, state.worker_id, factor)
+    return replace(state, label_weight=factor)
 
 
 def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:
@@ -274,6 +321,10 @@ def reject_labels(uow: UnitOfWork, project: Project, worker_id: UserId) -> int:
         n_review=n_done - len(reopened),
         n_open=len(reopened),
     )
+    for item_id in sorted(set(item_ids)):
+        # The items' posteriors and consensus now come from their remaining labels (the
+        # class prior, with n_labels 0, when none is left).
+        posteriors.online_confidence(uow, project, uow.items.get(item_id))
     return len(item_ids)
 
 
@@ -326,6 +377,10 @@ class Standing:
     state: WorkerState
     gold_accuracy: float | None
     events: tuple[QualityEvent, ...]
+    #: Mean probability the references (gold, settled items' posteriors) gave their answers.
+    agreement: float | None = None
+    #: Per label class: posterior mean recall from gold and settled items, updated online.
+    class_accuracy: Mapping[str, float] = field(default_factory=dict)
 
 
 def my_standing(
@@ -333,8 +388,24 @@ def my_standing(
 ) -> Standing:
     """The actor's own standing in a project they may label."""
     with uow.reading():
-        require_labeller(uow, actor, uow.projects.get(project_id))
+        project = uow.projects.get(project_id)
+        require_labeller(uow, actor, project)
         state = uow.workers.get(project_id, actor.user_id)
         events = uow.workers.events(project_id, worker_id=actor.user_id, limit=limit)
     accuracy = None if state.n_gold == 0 else state.gold_credit / state.n_gold
-    return Standing(state=state, gold_accuracy=accuracy, events=tuple(events))
+    return Standing(
+        state=state,
+        gold_accuracy=accuracy,
+        events=tuple(events),
+        agreement=_stats(state).reference_agreement,
+        class_accuracy=class_accuracy(state, project),
+    )
+
+
+def class_accuracy(state: WorkerState, project: Project) -> dict[str, float]:
+    """The worker's per-class recall (posterior mean), from the online per-class counts."""
+    if not project.schema.is_categorical or not state.class_counts:
+        return {}
+    labels = project.schema.label_values
+    means = class_skill(state.class_counts, labels).mean
+    return {label: round(float(m), 4) for label, m in zip(labels, means, strict=True)}

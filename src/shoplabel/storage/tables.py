@@ -285,6 +285,16 @@ class WorkerStateRow(Base):
     # Qualification exam state (shoplabel.quality.exams.ExamState.to_dict()), or NULL.
     exam: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     updated_at: Mapped[datetime]
+    # Online screening (migration 0010): labels scored against a reference (gold or the
+    # leave-one-out posterior of a settled item), their summed agreement probability, the
+    # chance-test log-likelihood ratio, the weight of the worker's labels, per-class counts.
+    n_scored: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    agree_credit: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    chance_llr: Mapped[float] = mapped_column(Float, default=0.0, server_default=text("0"))
+    label_weight: Mapped[float] = mapped_column(Float, default=1.0, server_default=text("1"))
+    class_counts: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
 
 
 class QualityEventRow(Base):

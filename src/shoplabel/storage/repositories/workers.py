@@ -20,6 +20,7 @@ _T = cast(Table, WorkerStateRow.__table__)
 _GET = select(_T).where(
     _T.c.project_id == bindparam("b_project"), _T.c.worker_id == bindparam("b_worker")
 )
+_GET_LOCKED = _GET.with_for_update()
 _FIELDS = [c.name for c in _T.columns if c.name not in ("project_id", "worker_id")]
 
 
@@ -41,14 +42,34 @@ def _to_state(r: Any) -> WorkerState:
         answer_counts=dict(r.answer_counts),
         fired=dict(r.fired),
         exam=None if r.exam is None else dict(r.exam),
+        n_scored=r.n_scored,
+        agree_credit=r.agree_credit,
+        chance_llr=r.chance_llr,
+        label_weight=r.label_weight,
+        class_counts=dict(r.class_counts),
     )
 
 
 class SqlWorkerStateRepository(Repository):
-    def get(self, project_id: ProjectId, worker_id: UserId) -> WorkerState:
-        """The worker's state in the project (a fresh one if they never worked there)."""
-        row = self._s.execute(_GET, {"b_project": project_id, "b_worker": worker_id}).first()
+    def get(self, project_id: ProjectId, worker_id: UserId, *, lock: bool = False) -> WorkerState:
+        """The worker's state in the project (a fresh one if they never worked there).
+
+        ``lock`` takes the row lock (``FOR UPDATE`` on PostgreSQL; SQLite write transactions
+        are exclusive already) for a read-modify-write: quality updates touch the rows of
+        other workers too, so an unlocked read could overwrite a concurrent update.
+        """
+        stmt = _GET_LOCKED if lock else _GET
+        row = self._s.execute(stmt, {"b_project": project_id, "b_worker": worker_id}).first()
         return WorkerState(project_id, worker_id) if row is None else _to_state(row)
+
+    def label_weights(self, project_id: ProjectId) -> dict[UserId, float]:
+        """Workers of the project whose labels are down-weighted, with their weight."""
+        rows = self._s.execute(
+            select(_T.c.worker_id, _T.c.label_weight).where(
+                _T.c.project_id == project_id, _T.c.label_weight < 1.0
+            )
+        )
+        return {UserId(r.worker_id): float(r.label_weight) for r in rows}
 
     def save(self, state: WorkerState) -> None:
         values = asdict(state)
@@ -56,6 +77,7 @@ class SqlWorkerStateRepository(Repository):
         values["answer_counts"] = dict(state.answer_counts)
         values["fired"] = dict(state.fired)
         values["exam"] = None if state.exam is None else dict(state.exam)
+        values["class_counts"] = dict(state.class_counts)
         values["updated_at"] = self._now()
         stmt = upsert(
             _T, self._s.get_bind().dialect.name, keys=("project_id", "worker_id"), update=_FIELDS

@@ -30,6 +30,10 @@ class StandingRead(BaseModel):
     gold_accuracy: float | None
     longest_skip_streak: int
     events: list[QualityEventRead]
+    n_checked: int = 0
+    agreement: float | None = None
+    class_accuracy: dict[str, float] = {}
+    label_weight: float = 1.0
 
     @classmethod
     def from_domain(cls, s: Standing) -> StandingRead:
@@ -41,6 +45,10 @@ class StandingRead(BaseModel):
             n_gold=st.n_gold,
             gold_accuracy=s.gold_accuracy,
             longest_skip_streak=st.longest_skip_streak,
+            n_checked=st.n_scored,
+            agreement=s.agreement,
+            class_accuracy=dict(s.class_accuracy),
+            label_weight=st.label_weight,
             events=[
                 QualityEventRead(
                     rule=e.rule,
