@@ -18,12 +18,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.tables import Base
 from shoplabel.storage.uow import SqlUnitOfWork
+
+# Property tests are repeatable (CI runs the suite once per session; a random failure there
+# would block the work) and have no time limit (the machine is shared and noisy).
+hypothesis_settings.register_profile("shoplabel", derandomize=True, deadline=None)
+hypothesis_settings.load_profile("shoplabel")
 
 PG_BASE = os.environ.get(
     "SHOPLABEL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
