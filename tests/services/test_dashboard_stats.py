@@ -170,7 +170,7 @@ def test_dashboard_reads_counters_and_the_snapshot_never_the_labels(
     qs.refresh_snapshot(_uows(db, clock), actor=crowd.owner, project_id=crowd.project.id)
     clock.now = T0 + timedelta(hours=2)
     page = dashboard_pages.dashboard_page(
-        _NoScans(db.uow(clock)),  # type: ignore[arg-type]
+        _NoScans(db.uow(clock)),
         actor=crowd.owner,
         project_id=crowd.project.id,
     )
