@@ -331,8 +331,9 @@ def test_requester_creates_imports_and_sees_dashboard(
     check_layout(page, shots, "import-job")
     page.click("text=" + MESSAGES["en"]["job.back"])
     page.click("text=" + MESSAGES["en"]["project.dashboard"])
-    page.wait_for_selector("#chart-activity .main-svg")
     page.wait_for_selector("#chart-progress .main-svg")
+    page.wait_for_selector("#chart-activity .main-svg", state="attached")
+    assert page.is_visible("#no-activity")  # nothing labelled yet
     assert page.is_visible("#no-snapshot")
     page.click("#refresh")  # queued; the page polls the job and reloads when it is done
     page.wait_for_selector("#snapshot-age", timeout=20_000)
@@ -474,6 +475,8 @@ def test_reviewer_resolves_disagreements_by_keyboard(
     page.goto(f"/projects/{pid}/dashboard")
     page.click("#refresh")
     page.wait_for_selector("#snapshot-age", timeout=20_000)
+    page.wait_for_selector("#chart-activity .bars .point", state="attached")  # this hour's labels
+    assert not page.is_visible("#no-activity")
     page.wait_for_selector("#chart-accuracy .main-svg")
     page.wait_for_selector("#chart-per-item .main-svg")
     assert page.locator("#worker-table tr[data-worker]").count() == 2

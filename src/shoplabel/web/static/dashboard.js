@@ -25,9 +25,11 @@
     return Object.assign({ margin: { l: 48, r: 16, t: 16, b: 48 }, height: 300, autosize: true,
       font: { family: "system-ui, 'Noto Sans CJK SC', sans-serif" } }, extra || {});
   };
+  var bucketMs = data.bucket === "day" ? 86400000 : 3600000;
   Plotly.newPlot("chart-activity", [{
     type: "bar", x: data.activity.map(function (r) { return r[0]; }),
-    y: data.activity.map(function (r) { return r[1]; }), marker: { color: "#0b5cad" }
+    y: data.activity.map(function (r) { return r[1]; }), marker: { color: "#0b5cad" },
+    xperiod: bucketMs, xperiodalignment: "start", width: bucketMs * 0.8
   }], layout({ xaxis: { type: "date", title: { text: msg["dash.bucket_" + data.bucket] } },
                yaxis: { title: { text: msg["dash.labels_total"] } } }), config);
   var p = data.progress;
