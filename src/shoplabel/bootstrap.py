@@ -10,6 +10,8 @@ from pathlib import Path
 from shoplabel.config import Settings
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.ml.router import fit_router
+from shoplabel.ml.toolkit import Toolkit
+from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.routing_training import Trainer
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
@@ -28,6 +30,8 @@ class Platform:
     dispose: Callable[[], None]
     #: Fits the learned routing model in aggregation runs (scikit-learn, from ``ml``).
     trainer: Trainer | None = None
+    #: Embedders and the pre-labelling head (``ml``); models load lazily on first use.
+    ai: AiToolkit | None = None
 
 
 def load_secret(settings: Settings) -> str:
@@ -57,4 +61,5 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         secret=load_secret(settings),
         dispose=engine.dispose,
         trainer=fit_router,
+        ai=Toolkit(),
     )

@@ -14,6 +14,7 @@ __all__ = [
     "AccountDisabled",
     "AnnotationExists",
     "AuthenticationFailed",
+    "CalibrationUnavailable",
     "Conflict",
     "EmptyInput",
     "ImportRejected",
@@ -29,6 +30,9 @@ __all__ = [
     "LeaseNotFound",
     "LeaseNotHeld",
     "LeaseSettled",
+    "LlmAnswerInvalid",
+    "LlmUnavailable",
+    "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
     "ProjectNotFound",
@@ -190,3 +194,29 @@ class StorageBusy(ShoplabelError):
     """The database stayed locked past the busy timeout; the request can be retried."""
 
     code = "storage_busy"
+
+
+# --- 409, AI in the loop (docs/ai.md) -------------------------------------------------------
+class ModelUnavailable(Conflict):
+    """An embedder or model is missing or fails to load; the project goes on with humans."""
+
+    code = "model_unavailable"
+
+
+class CalibrationUnavailable(Conflict):
+    """Too few human-labelled items (or none good enough) to calibrate auto-labelling:
+    nothing is auto-labelled."""
+
+    code = "calibration_unavailable"
+
+
+class LlmUnavailable(Conflict):
+    """The LLM endpoint timed out, refused or kept failing after the retries."""
+
+    code = "llm_unavailable"
+
+
+class LlmAnswerInvalid(Conflict):
+    """The LLM answered outside the label set (after the retries)."""
+
+    code = "llm_answer_invalid"

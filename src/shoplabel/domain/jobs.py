@@ -16,6 +16,9 @@ __all__ = ["Job", "JobKind", "JobStatus"]
 class JobKind(StrEnum):
     IMPORT = "import"
     AGGREGATE = "aggregate"
+    EMBED = "embed"
+    PRELABEL = "prelabel"
+    AUTOLABEL = "autolabel"
 
 
 class JobStatus(StrEnum):

@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from shoplabel.domain.ai import parse_ai_settings
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.errors import InvalidSettings
@@ -59,6 +60,8 @@ class ProjectSettings:
     quality_rules: Mapping[str, Any] | None = None
     exam: Mapping[str, Any] | None = None
     review_stages: tuple[str, ...] = ("review",)
+    #: AI in the loop (embedder, model labels, auto-labelling): fields in ``docs/ai.md``.
+    ai: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -67,6 +70,8 @@ class ProjectSettings:
         if self.exam is not None:
             out["exam"] = dict(self.exam)
         out["review_stages"] = list(self.review_stages)
+        if self.ai is not None:
+            out["ai"] = dict(self.ai)
         return out
 
 
@@ -125,6 +130,12 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             details={"field": "quality_rules"},
         )
     _check_review_stages(s.review_stages)
+    if s.ai is not None:
+        if not isinstance(s.ai, Mapping):
+            raise InvalidSettings(
+                "setting 'ai' must be a JSON object or null", details={"field": "ai"}
+            )
+        parse_ai_settings(s.ai)
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):
             raise InvalidSettings(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -31,11 +32,15 @@ from shoplabel.storage.types import UTCDateTime
 __all__ = [
     "AnnotationRow",
     "ApiTokenRow",
+    "AutoLabelRow",
     "Base",
     "ConsensusRow",
+    "EmbeddingRow",
     "ItemRow",
     "JobRow",
     "LeaseRow",
+    "ModelVersionRow",
+    "PredictionRow",
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
@@ -354,3 +359,69 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_jobs_status_id", "status", "id"),)
+
+
+class EmbeddingRow(Base):
+    """An embedding cached by the hash of the text it embeds (shared by every project: the
+    same listing in many pairs is embedded once). ``vector`` is float16 bytes."""
+
+    __tablename__ = "embeddings"
+    embedder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class ModelVersionRow(Base):
+    """One pre-labelling run's model: kind, fitted head (plain numbers), metrics, threshold."""
+
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    embedder: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    metrics: Mapped[dict[str, Any]]
+    # The calibrated auto-labelling threshold; NULL when no valid calibration exists.
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+
+class PredictionRow(Base):
+    """The latest model version's prediction for an item."""
+
+    __tablename__ = "predictions"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    model_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(255))
+    confidence: Mapped[float] = mapped_column(Float)
+    probas: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_predictions_project_item", "project_id", "item_id"),)
+
+
+class AutoLabelRow(Base):
+    """An item the model labelled on its own (or left to humans as a spot check)."""
+
+    __tablename__ = "auto_labels"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    model_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(255))
+    confidence: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_auto_labels_project_state", "project_id", "state", "item_id"),)

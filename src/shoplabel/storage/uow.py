@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
 from shoplabel.storage.engine import WRITE_OPTION, write_lock
+from shoplabel.storage.repositories.ai import SqlAiRepository
 from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     reviews: SqlReviewRepository
     quality: SqlQualityRepository
     dashboards: SqlDashboardRepository
+    ai: SqlAiRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(s, self._clock)
         self.quality = SqlQualityRepository(s, self._clock)
         self.dashboards = SqlDashboardRepository(s, self._clock)
+        self.ai = SqlAiRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

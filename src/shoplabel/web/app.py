@@ -32,7 +32,9 @@ def _lifespan(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if platform.settings.run_jobs:
-            worker = JobWorker(platform.uow, poll_seconds=platform.settings.job_poll_seconds)
+            worker = JobWorker(
+                platform.uow, poll_seconds=platform.settings.job_poll_seconds, ai=platform.ai
+            )
             worker.start()
         try:
             yield
