@@ -15,7 +15,7 @@ from typing import Any
 __all__ = ["ItemTexts", "item_texts", "parse_price"]
 
 #: Long descriptions are cut: the start names the product, the rest mostly repeats it.
-_DESCRIPTION_CHARS = 160
+_DESCRIPTION_CHARS = 80
 _MAX_TEXT_CHARS = 600
 _PRICE = re.compile(r"\d+(?:[.,]\d+)*")
 
