@@ -119,9 +119,7 @@ class AbtBuy:
         return float(np.mean(hits))
 
 
-def abt_buy_project(
-    db: Database, n: int, *, settings: Mapping[str, Any] | None = None
-) -> AbtBuy:
+def abt_buy_project(db: Database, n: int, *, settings: Mapping[str, Any] | None = None) -> AbtBuy:
     owner = make_actor(db.uow(), "req", Role.REQUESTER)
     project = make_project(db.uow(), owner, settings=settings)
     rows = demo_rows("abt_buy_pairs.jsonl")[:n]

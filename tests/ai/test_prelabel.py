@@ -3,6 +3,7 @@ with their real MTurk answers, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from shoplabel.domain.ai import AutoLabelState, ModelKind
@@ -13,13 +14,13 @@ from shoplabel.domain.jobs import JobKind, JobStatus
 from shoplabel.domain.users import Role
 from shoplabel.errors import CalibrationUnavailable, InvalidInput, PermissionDenied
 from shoplabel.jobs.worker import drain
-from shoplabel.services import jobs, projects
+from shoplabel.services import jobs, projects, replay
 from shoplabel.services.ai_jobs import enqueue_ai_job
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.prelabel import list_versions, prelabel
-from tests.ai.conftest import MemoToolkit, abt_buy_project
+from tests.ai.conftest import AbtBuy, MemoToolkit, abt_buy_project, demo_rows
 from tests.conftest import Database
-from tests.factories import make_actor, make_project
+from tests.factories import add_items, make_actor, make_project
 
 N_ITEMS = 60
 #: Reachable on 60 noisy items (the demo pairs' 3-vote consensus is ~.83 right).
@@ -83,7 +84,7 @@ def test_zero_shot_then_supervised_versions_with_calibration(
     # Cosine of the listings alone is better than always answering the majority class.
     majority = max(list(ab.gold.values()).count(v) for v in ("same", "different")) / N_ITEMS
     assert ab.accuracy({i: p.value for i, p in zero.items()}) > majority
-    with pytest.raises(CalibrationUnavailable, match="no threshold|needed to calibrate"):
+    with pytest.raises(CalibrationUnavailable, match=r"no threshold|needed to calibrate"):
         apply_auto_labels(db.uow, actor=ab.owner, project_id=ab.project.id)
 
     ab.replay(db)
@@ -114,7 +115,9 @@ def test_model_labels_take_a_slot_and_are_learned_like_a_worker(
         labels = uow.annotations.list_for_items(list(ab.gold))
         items = {it.id: it for it in uow.items.get_many(list(ab.gold))}
         project = uow.projects.get(ab.project.id)
-    model_labels = [a for rows in labels.values() for a in rows if a.source is AnnotationSource.MODEL]
+    model_labels = [
+        a for rows in labels.values() for a in rows if a.source is AnnotationSource.MODEL
+    ]
     assert len(model_labels) == report.n_model_labels
     for a in model_labels:
         # Only open items get a model label, and it counts as one of their labels.
@@ -137,8 +140,7 @@ def test_auto_labels_spot_checks_and_revert(db: Database, toolkit: MemoToolkit) 
     ab = abt_buy_project(db, N_ITEMS, settings={"ai": ai})
     ab.replay(db)
     ab.aggregate(db)
-    # Reopen the human-labelled items' status by adding fresh unlabelled copies: the model
-    # auto-labels items with no human label only.
+    # The model auto-labels only items without a human label: add fresh, unlabelled pairs.
     fresh = abt_buy_project_extra(db, ab)
     report = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
     auto = report.auto
@@ -185,15 +187,13 @@ def test_auto_labels_spot_checks_and_revert(db: Database, toolkit: MemoToolkit) 
     assert all(it.status is ItemStatus.OPEN for it in reopened)
 
 
-def abt_buy_project_extra(db: Database, ab: object) -> list[ItemId]:
+def abt_buy_project_extra(db: Database, ab: AbtBuy) -> list[ItemId]:
     """Add the next 40 demo pairs, unlabelled, to the project; return their ids."""
-    from tests.ai.conftest import AbtBuy, demo_rows
-    from tests.factories import add_items
-
-    assert isinstance(ab, AbtBuy)
     rows = demo_rows("abt_buy_pairs.jsonl")[N_ITEMS : N_ITEMS + 40]
     add_items(
-        db.uow(), ab.project.id, [{"left": r["left"], "right": r["right"]} for r in rows],
+        db.uow(),
+        ab.project.id,
+        [{"left": r["left"], "right": r["right"]} for r in rows],
         prefix="fresh",
     )
     with db.uow().reading() as uow:
@@ -201,14 +201,8 @@ def abt_buy_project_extra(db: Database, ab: object) -> list[ItemId]:
     return [it.id for it in page]
 
 
-def _humans_contradict(db: Database, ab: object, item_ids: list[ItemId], values: list[str]) -> None:
-    """Two workers label every spot check with the opposite of the model's answer."""
-    import numpy as np
-
-    from shoplabel.services import replay
-    from tests.ai.conftest import AbtBuy
-
-    assert isinstance(ab, AbtBuy)
+def _humans_contradict(db: Database, ab: AbtBuy, item_ids: list[ItemId], values: list[str]) -> None:
+    """Three workers label every spot check with the opposite of the model's answer."""
     flip = {"same": "different", "different": "same"}
     actors = {w: make_actor(db.uow(), w, Role.WORKER) for w in ("check1", "check2", "check3")}
     answers = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import accounts, aggregate, data, demo, mask, projects, serve, simulate
+from shoplabel.cli import accounts, aggregate, ai, data, demo, mask, projects, serve, simulate
 
 __all__ = ["app", "main"]
 
@@ -26,6 +26,10 @@ app.command("aggregate-file")(aggregate.aggregate_file)
 app.command("mask")(mask.mask_file)
 app.command("simulate")(simulate.simulate_crowd)
 app.command("demo")(demo.demo)
+app.command("embed")(ai.embed_items)
+app.command("prelabel")(ai.prelabel_project)
+app.command("autolabel")(ai.autolabel_project)
+app.command("models")(ai.list_models)
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ from shoplabel.services.prelabel_training import (
     zero_shot_probas,
 )
 
-__all__ = ["PrelabelReport", "list_versions", "prelabel"]
+__all__ = ["PrelabelReport", "list_predictions", "list_versions", "prelabel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,3 +285,18 @@ def list_versions(
     managed_project(uows, actor, project_id)
     with uows().reading() as uow:
         return uow.ai.list_versions(project_id, limit=limit)
+
+
+def list_predictions(
+    uows: Callable[[], UnitOfWork],
+    *,
+    actor: Actor,
+    project_id: ProjectId,
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[Prediction]:
+    """The latest predictions by item id (managers only: workers never see pre-labels, so
+    their answers stay independent of the model's)."""
+    managed_project(uows, actor, project_id)
+    with uows().reading() as uow:
+        return uow.ai.prediction_page(project_id, after_id=after_id, limit=limit)

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from shoplabel.web.api import (
     accounts,
+    ai,
     annotations,
     auth,
     exams,
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         quality,
         export,
         health,
+        ai,
     ):
         router.include_router(module.router)
     return router
