@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import TypeVar
 
+import typer
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -14,12 +17,20 @@ from shoplabel.bootstrap import Platform
 from shoplabel.cli.context import AS_USER, console, handle_errors, operator, platform
 from shoplabel.domain.ids import ProjectId
 from shoplabel.errors import ModelUnavailable
+from shoplabel.ml.llm import LlmClient, LlmOptions
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.embeddings import embed_project
+from shoplabel.services.llm_labelling import llm_label
 from shoplabel.services.prelabel import list_versions, prelabel
 
-__all__ = ["autolabel_project", "embed_items", "list_models", "prelabel_project"]
+__all__ = [
+    "autolabel_project",
+    "embed_items",
+    "list_models",
+    "llm_label_project",
+    "prelabel_project",
+]
 
 T = TypeVar("T")
 
@@ -95,3 +106,45 @@ def list_models(project_id: int, as_user: str | None = AS_USER) -> None:
             v.created_at.isoformat(timespec="seconds"),
         )
     console.print(table)
+
+
+@handle_errors
+def llm_label_project(
+    project_id: int,
+    base_url: str = typer.Option(..., help="OpenAI-compatible endpoint, e.g. http://host/v1."),
+    model: str = typer.Option(..., help="Model name the endpoint serves."),
+    api_key_env: str = typer.Option(
+        "SHOPLABEL_LLM_API_KEY", help="Environment variable holding the API key (if any)."
+    ),
+    limit: int = typer.Option(100, min=1, max=100_000, help="Open items to ask about."),
+    examples: int = typer.Option(3, min=0, max=20, help="Gold items shown as examples."),
+    timeout: float = typer.Option(30.0, min=1.0, help="Seconds per request."),
+    rpm: float = typer.Option(60.0, min=0.1, help="Requests per minute at most."),
+    as_user: str | None = AS_USER,
+) -> None:
+    """Label up to LIMIT open items of PROJECT_ID with an LLM, as the project's LLM worker.
+
+    The key is read from the environment variable named by --api-key-env; neither the key
+    nor the URL is printed or logged.
+    """
+    p = platform()
+    options = LlmOptions(
+        base_url=base_url,
+        model=model,
+        api_key=os.environ.get(api_key_env) or None,
+        timeout_seconds=timeout,
+        requests_per_minute=rpm,
+    )
+    client = LlmClient(options)
+    try:
+        report = llm_label(
+            p.uow,
+            client,
+            actor=operator(p, as_user),
+            project_id=ProjectId(project_id),
+            limit=limit,
+            n_examples=examples,
+        )
+    finally:
+        client.close()
+    console.print_json(json.dumps({**report.to_dict(), **asdict(client.usage)}))

@@ -30,6 +30,7 @@ app.command("embed")(ai.embed_items)
 app.command("prelabel")(ai.prelabel_project)
 app.command("autolabel")(ai.autolabel_project)
 app.command("models")(ai.list_models)
+app.command("llm-label")(ai.llm_label_project)
 
 
 def main() -> None:

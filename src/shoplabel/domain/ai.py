@@ -138,9 +138,10 @@ def parse_ai_settings(raw: Mapping[str, Any] | None) -> AiSettings:
     )
 
 
-def model_username(project_id: ProjectId) -> str:
-    """The account a project's pre-labeller labels as (it can never log in)."""
-    return f"model.prelabel.p{project_id}"
+def model_username(project_id: ProjectId, *, kind: str = "prelabel") -> str:
+    """The account a project's model of ``kind`` (``prelabel``, ``llm``) labels as; it can
+    never log in."""
+    return f"model.{kind}.p{project_id}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,24 +29,24 @@ from shoplabel.services import worker_quality
 from shoplabel.services.auth import LOCKED_PASSWORD
 from shoplabel.services.prelabel_training import entropy_priority
 
-__all__ = ["model_worker", "write_page"]
+__all__ = ["add_model_label", "model_worker", "write_page"]
 
 
-def model_worker(uow: UnitOfWork, project: Project) -> UserId:
+def model_worker(uow: UnitOfWork, project: Project, *, kind: str = "prelabel") -> UserId:
     """The project's model worker account, created on first use (it cannot log in)."""
-    name = model_username(project.id)
+    name = model_username(project.id, kind=kind)
     user = uow.users.find_by_username(name)
     if user is None:
         user = uow.users.add(
             username=name,
             role=Role.WORKER,
             password_hash=LOCKED_PASSWORD,
-            display_name=f"Pre-labeller of project {project.id}",
+            display_name=f"Model ({kind}) of project {project.id}",
         )
     return user.id
 
 
-def _annotate(
+def add_model_label(
     uow: UnitOfWork, project: Project, item: Item, *, worker_id: UserId, value: str
 ) -> bool:
     """Store or replace the model's label on ``item``; True when a new label was added."""
@@ -96,7 +96,7 @@ def write_page(
             and item.status is ItemStatus.OPEN
             and not worker_quality.is_control(project, item)
         ):
-            added += _annotate(uow, project, item, worker_id=worker_id, value=p.value)
+            added += add_model_label(uow, project, item, worker_id=worker_id, value=p.value)
     if added:
         uow.projects.add_counters(project.id, n_annotations=added)
     return added
