@@ -20,7 +20,7 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor, Role
 from shoplabel.ml.toolkit import Toolkit
 from shoplabel.services import aggregation, replay
-from shoplabel.services.ai_toolkit import AiToolkit, Embedder, Head, TextKind
+from shoplabel.services.ai_toolkit import AiToolkit, Embedder, Head, LabelIssues, TextKind
 from tests.conftest import Database
 from tests.factories import add_items, make_actor, make_project
 
@@ -71,6 +71,9 @@ class MemoToolkit:
 
     def load_head(self, params: Mapping[str, Any]) -> Head:
         return self.real.load_head(params)
+
+    def label_issues(self, labels: NDArray[Any], pred_probs: NDArray[Any]) -> LabelIssues:
+        return self.real.label_issues(labels, pred_probs)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from shoplabel.errors import CalibrationUnavailable, InvalidInput, PermissionDen
 from shoplabel.jobs.worker import drain
 from shoplabel.services import jobs, projects, replay
 from shoplabel.services.ai_jobs import enqueue_ai_job
+from shoplabel.services.auto_review import flag_label_issues, list_flags
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.prelabel import list_versions, prelabel
 from tests.ai.conftest import AbtBuy, MemoToolkit, abt_buy_project, demo_rows
@@ -213,3 +214,37 @@ def _humans_contradict(db: Database, ab: AbtBuy, item_ids: list[ItemId], values:
     replay.replay(
         db.uow, answers, project_id=ab.project.id, actors=actors, rng=np.random.default_rng(1)
     )
+
+
+def test_automatic_review_flags_likely_wrong_consensus_with_a_reason(
+    db: Database, toolkit: MemoToolkit
+) -> None:
+    ab = abt_buy_project(db, N_ITEMS, settings={"ai": CALIBRATION})
+    ab.replay(db)
+    ab.aggregate(db)
+    report = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    with db.uow().reading() as uow:
+        preds = uow.ai.predictions(list(ab.gold))
+        consensus = uow.consensus.get_many(list(ab.gold))
+    # Training items keep their out-of-fold prediction: the stored predictions score what
+    # the report's held-out accuracy says, not the in-sample fit.
+    agree = np.mean([preds[i].value == consensus[i].value for i in ab.gold])
+    assert agree == pytest.approx(report.holdout_accuracy, abs=1e-9)
+    flagged = flag_label_issues(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    assert flagged.n_scored == N_ITEMS and 0 < flagged.n_flagged < N_ITEMS // 2
+    ids = {f.item_id for f in flagged.flags}
+    wrong = {i for i, g in ab.gold.items() if consensus[i].value != g}
+    # Flagged items are more often wrong than the rest (on this sample 3/10 against 8/50).
+    assert len(ids & wrong) / len(ids) > len(wrong - ids) / (N_ITEMS - len(ids))
+    with db.uow().reading() as uow:
+        items = uow.items.get_many(sorted(ids))
+        stored = list_flags(db.uow, actor=ab.owner, project_id=ab.project.id)
+        project = uow.projects.get(ab.project.id)
+    assert all(it.status is ItemStatus.REVIEW for it in items)
+    assert {f.item_id for f in stored} == ids
+    assert all("cleanlab" in f.reason and f.value != f.suggested for f in stored)
+    assert project.counters.n_review == len(ids)
+    assert project.counters.n_done == N_ITEMS - len(ids)
+    # Flagged items are in review now, so a second pass finds nothing new to send.
+    again = flag_label_issues(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    assert again.n_scored == N_ITEMS - len(ids) and not ids & {f.item_id for f in again.flags}

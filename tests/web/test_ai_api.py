@@ -55,6 +55,8 @@ def test_ai_routes_are_for_managers_only(api: Api) -> None:
         ("post", "/ai/embed"),
         ("post", "/ai/prelabel"),
         ("post", "/ai/autolabel"),
+        ("post", "/ai/review"),
+        ("get", "/ai/flags"),
         ("get", "/models"),
         ("get", "/predictions"),
     ):

@@ -19,6 +19,7 @@ from shoplabel.domain.ids import ProjectId
 from shoplabel.errors import ModelUnavailable
 from shoplabel.ml.llm import LlmClient, LlmOptions
 from shoplabel.services.ai_toolkit import AiToolkit
+from shoplabel.services.auto_review import flag_label_issues
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.embeddings import embed_project
 from shoplabel.services.llm_labelling import llm_label
@@ -26,6 +27,7 @@ from shoplabel.services.prelabel import list_versions, prelabel
 
 __all__ = [
     "autolabel_project",
+    "autoreview_project",
     "embed_items",
     "list_models",
     "llm_label_project",
@@ -148,3 +150,21 @@ def llm_label_project(
     finally:
         client.close()
     console.print_json(json.dumps({**report.to_dict(), **asdict(client.usage)}))
+
+
+@handle_errors
+def autoreview_project(
+    project_id: int,
+    max_flags: int = typer.Option(1000, min=1, help="Send at most this many items to review."),
+    as_user: str | None = AS_USER,
+) -> None:
+    """Send PROJECT_ID's likely wrong consensus labels to review (cleanlab), with reasons."""
+    p = platform()
+    report = flag_label_issues(
+        p.uow,
+        _toolkit(p),
+        actor=operator(p, as_user),
+        project_id=ProjectId(project_id),
+        max_flags=max_flags,
+    )
+    console.print_json(json.dumps(report.to_dict()))

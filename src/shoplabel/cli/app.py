@@ -31,6 +31,7 @@ app.command("prelabel")(ai.prelabel_project)
 app.command("autolabel")(ai.autolabel_project)
 app.command("models")(ai.list_models)
 app.command("llm-label")(ai.llm_label_project)
+app.command("autoreview")(ai.autoreview_project)
 
 
 def main() -> None:

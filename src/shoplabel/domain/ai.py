@@ -24,6 +24,7 @@ __all__ = [
     "ModelLabelMode",
     "ModelVersion",
     "Prediction",
+    "ReviewFlag",
     "model_username",
     "parse_ai_settings",
 ]
@@ -186,3 +187,15 @@ class AutoLabel:
     confidence: float
     threshold: float
     state: AutoLabelState
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFlag:
+    """A consensus label automatic review thinks is wrong: the label, the model's
+    suggestion, cleanlab's label quality score (low = likely wrong) and the reason shown."""
+
+    item_id: ItemId
+    value: str
+    suggested: str
+    quality: float
+    reason: str

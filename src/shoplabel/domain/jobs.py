@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     EMBED = "embed"
     PRELABEL = "prelabel"
     AUTOLABEL = "autolabel"
+    AUTOREVIEW = "autoreview"
 
 
 class JobStatus(StrEnum):

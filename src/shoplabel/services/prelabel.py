@@ -26,7 +26,7 @@ from shoplabel.domain.ai import (
     Prediction,
     parse_ai_settings,
 )
-from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
@@ -89,6 +89,7 @@ class _Model:
     head: Head | None
     label_vectors: NDArray[np.float32] | None
     holdout_probas: NDArray[np.float64]  # (n_train, n_labels), never fitted on their row
+    row_of: dict[ItemId, int]  # training item -> its row of holdout_probas
 
 
 def _categorical(project: Project) -> None:
@@ -115,7 +116,8 @@ def _fit(
         except InvalidInput:
             pass  # a fold with one class: too few labels of some class to train yet
         else:
-            return _Model(ModelKind.SUPERVISED, head, None, oof)
+            rows = {item_id: k for k, item_id in enumerate(train.item_ids)}
+            return _Model(ModelKind.SUPERVISED, head, None, oof, rows)
     vectors = None
     if project.template not in PAIR_TEMPLATES:
         vectors, _ = embed_texts(uows, embedder, label_texts(project), kind="query")
@@ -124,7 +126,7 @@ def _fit(
         if train.n
         else np.zeros((0, len(project.schema.label_values)))
     )
-    return _Model(ModelKind.ZERO_SHOT, None, vectors, holdout)
+    return _Model(ModelKind.ZERO_SHOT, None, vectors, holdout, {})
 
 
 def _calibrate(
@@ -206,9 +208,14 @@ def _stream(
     done = added = 0
     for page in item_pages(uows, project.id):
         features, _, _ = page_features(uows, embedder, project, page)
-        preds = _predictions(
-            project, version.version, [it.id for it in page], _predict(project, model, features)
-        )
+        probas = _predict(project, model, features)
+        for row, item in enumerate(page):
+            # A training item keeps the prediction of the head that never saw it, so what
+            # automatic review and the reports read is out-of-sample.
+            k = model.row_of.get(item.id)
+            if k is not None:
+                probas[row] = model.holdout_probas[k]
+        preds = _predictions(project, version.version, [it.id for it in page], probas)
         with uows() as uow:
             added += write_page(uow, project, page, preds, ai=ai, worker_id=version.worker_id)
             uow.commit()

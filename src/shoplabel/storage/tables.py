@@ -45,6 +45,7 @@ __all__ = [
     "ProjectRow",
     "QualityEventRow",
     "ReviewDecisionRow",
+    "ReviewFlagRow",
     "UserRow",
     "WorkerModelRow",
     "WorkerReviewStatsRow",
@@ -425,3 +426,20 @@ class AutoLabelRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_auto_labels_project_state", "project_id", "state", "item_id"),)
+
+
+class ReviewFlagRow(Base):
+    """An item automatic review sent to the review queue, and why (cleanlab's finding)."""
+
+    __tablename__ = "review_flags"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(255))
+    suggested: Mapped[str] = mapped_column(String(255))
+    quality: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_review_flags_project_item", "project_id", "item_id"),)

@@ -7,7 +7,14 @@ from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, update
 
-from shoplabel.domain.ai import AutoLabel, AutoLabelState, ModelKind, ModelVersion, Prediction
+from shoplabel.domain.ai import (
+    AutoLabel,
+    AutoLabelState,
+    ModelKind,
+    ModelVersion,
+    Prediction,
+    ReviewFlag,
+)
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.storage.dialect import insert_ignoring_conflicts, upsert
 from shoplabel.storage.repositories.base import Repository
@@ -18,6 +25,7 @@ from shoplabel.storage.tables import (
     EmbeddingRow,
     ModelVersionRow,
     PredictionRow,
+    ReviewFlagRow,
 )
 
 __all__ = ["SqlAiRepository"]
@@ -25,6 +33,7 @@ __all__ = ["SqlAiRepository"]
 _EMB = cast(Table, EmbeddingRow.__table__)
 _PRED = cast(Table, PredictionRow.__table__)
 _AUTO = cast(Table, AutoLabelRow.__table__)
+_FLAG = cast(Table, ReviewFlagRow.__table__)
 #: Bound parameters per IN (...) list, under SQLite's and psycopg's limits.
 _IN_CHUNK = 900
 
@@ -256,3 +265,42 @@ class SqlAiRepository(Repository):
         """Drop the consensus of items an auto-label completed and that are now reopened."""
         for chunk in _chunks(sorted(set(item_ids))):
             self._s.execute(delete(ConsensusRow).where(ConsensusRow.item_id.in_(chunk)))
+
+    def add_review_flags(self, project_id: ProjectId, flags: Sequence[ReviewFlag]) -> None:
+        """Record why items were sent to review (a newer finding replaces an older one)."""
+        if not flags:
+            return
+        now = self._now()
+        stmt = upsert(
+            _FLAG,
+            self._s.get_bind().dialect.name,
+            keys=("item_id",),
+            update=("value", "suggested", "quality", "reason", "created_at"),
+        )
+        self._s.execute(
+            stmt,
+            [
+                {
+                    "item_id": f.item_id,
+                    "project_id": project_id,
+                    "value": f.value,
+                    "suggested": f.suggested,
+                    "quality": f.quality,
+                    "reason": f.reason,
+                    "created_at": now,
+                }
+                for f in flags
+            ],
+        )
+
+    def review_flags(self, project_id: ProjectId, *, after_id: int, limit: int) -> list[ReviewFlag]:
+        rows = self._s.execute(
+            select(_FLAG)
+            .where(_FLAG.c.project_id == project_id, _FLAG.c.item_id > after_id)
+            .order_by(_FLAG.c.item_id)
+            .limit(limit)
+        )
+        return [
+            ReviewFlag(ItemId(r.item_id), r.value, r.suggested, float(r.quality), r.reason)
+            for r in rows
+        ]

@@ -9,9 +9,14 @@ from fastapi import APIRouter, Query
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.jobs import JobKind
-from shoplabel.services import ai_jobs, prelabel
+from shoplabel.services import ai_jobs, auto_review, prelabel
 from shoplabel.web.deps import CurrentActor, UowDep, UowFactoryDep
-from shoplabel.web.schemas.ai import ModelVersionRead, PredictionPage, PredictionRead
+from shoplabel.web.schemas.ai import (
+    ModelVersionRead,
+    PredictionPage,
+    PredictionRead,
+    ReviewFlagRead,
+)
 from shoplabel.web.schemas.jobs import JobRead
 
 __all__ = ["router"]
@@ -38,6 +43,28 @@ def queue_autolabel(project_id: ProjectId, actor: CurrentActor, uow: UowDep) -> 
     """Queue auto-labelling with the latest calibrated model version."""
     job = ai_jobs.enqueue_ai_job(uow, actor=actor, project_id=project_id, kind=JobKind.AUTOLABEL)
     return JobRead.from_domain(job)
+
+
+@router.post("/projects/{project_id}/ai/review", status_code=202)
+def queue_autoreview(project_id: ProjectId, actor: CurrentActor, uow: UowDep) -> JobRead:
+    """Queue automatic review: cleanlab sends likely wrong consensus labels to review."""
+    job = ai_jobs.enqueue_ai_job(uow, actor=actor, project_id=project_id, kind=JobKind.AUTOREVIEW)
+    return JobRead.from_domain(job)
+
+
+@router.get("/projects/{project_id}/ai/flags")
+def list_review_flags(
+    project_id: ProjectId,
+    actor: CurrentActor,
+    uows: UowFactoryDep,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ReviewFlagRead]:
+    """Why automatic review sent items to review, by item id."""
+    flags = auto_review.list_flags(
+        uows, actor=actor, project_id=project_id, after_id=after_id, limit=limit
+    )
+    return [ReviewFlagRead.from_domain(f) for f in flags]
 
 
 @router.get("/projects/{project_id}/models")

@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shoplabel.domain.ai import ModelKind, ModelVersion, Prediction
+from shoplabel.domain.ai import ModelKind, ModelVersion, Prediction, ReviewFlag
 
-__all__ = ["ModelVersionRead", "PredictionPage", "PredictionRead"]
+__all__ = ["ModelVersionRead", "PredictionPage", "PredictionRead", "ReviewFlagRead"]
 
 
 class ModelVersionRead(BaseModel):
@@ -59,3 +59,21 @@ class PredictionPage(BaseModel):
 
     items: list[PredictionRead]
     next_after_id: int | None
+
+
+class ReviewFlagRead(BaseModel):
+    item_id: int
+    value: str
+    suggested: str
+    quality: float
+    reason: str
+
+    @classmethod
+    def from_domain(cls, f: ReviewFlag) -> ReviewFlagRead:
+        return cls(
+            item_id=f.item_id,
+            value=f.value,
+            suggested=f.suggested,
+            quality=f.quality,
+            reason=f.reason,
+        )

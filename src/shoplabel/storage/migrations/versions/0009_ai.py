@@ -1,4 +1,4 @@
-"""AI in the loop: embedding cache, model versions, predictions, auto-labels
+"""AI in the loop: embedding cache, model versions, predictions, auto-labels, review flags
 
 Revision ID: 0009
 Revises: 0005
@@ -89,9 +89,25 @@ def upgrade() -> None:
     op.create_index(
         "ix_auto_labels_project_state", "auto_labels", ["project_id", "state", "item_id"]
     )
+    op.create_table(
+        "review_flags",
+        sa.Column("item_id", _ID, nullable=False),
+        sa.Column("project_id", _ID, nullable=False),
+        sa.Column("value", sa.String(length=255), nullable=False),
+        sa.Column("suggested", sa.String(length=255), nullable=False),
+        sa.Column("quality", sa.Float(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        _fk("review_flags", "item_id", "items", cascade=True),
+        _fk("review_flags", "project_id", "projects", cascade=True),
+        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_review_flags")),
+    )
+    op.create_index("ix_review_flags_project_item", "review_flags", ["project_id", "item_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_review_flags_project_item", table_name="review_flags")
+    op.drop_table("review_flags")
     op.drop_index("ix_auto_labels_project_state", table_name="auto_labels")
     op.drop_table("auto_labels")
     op.drop_index("ix_predictions_project_item", table_name="predictions")
