@@ -1,4 +1,4 @@
-"""Clopper-Pearson bounds and the fixed-sequence threshold scan."""
+"""Clopper-Pearson bounds, the fixed-sequence threshold scan, and active-learning scores."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shoplabel.inference.calibration import (
     min_items_for,
     spot_checks_fail,
 )
+from shoplabel.services.active_learning import DIVERSITY_BONUS, k_center, priorities
 
 
 @given(st.integers(1, 400), st.data())
@@ -62,3 +63,21 @@ def test_spot_checks_fail_only_on_evidence() -> None:
     assert spot_checks_fail(0, 1, target=0.99)
     assert spot_checks_fail(15, 20, target=0.95)
     assert not spot_checks_fail(19, 20, target=0.95)
+
+
+def test_k_center_covers_clusters_before_repeating_one() -> None:
+    rng = np.random.default_rng(0)
+    centers = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    x = np.vstack([c + rng.normal(scale=0.1, size=(20, 2)) for c in centers])
+    picks = k_center(x, 3, first=0)
+    assert sorted(int(i) // 20 for i in picks) == [0, 1, 2]
+
+
+def test_priorities_rank_uncertain_fresh_items_and_add_diversity() -> None:
+    probas = np.array([[0.5, 0.5], [0.99, 0.01], [0.6, 0.4], [0.98, 0.02]])
+    features = np.array([[0.0, 0.0], [0.0, 0.1], [5.0, 5.0], [9.0, 9.0]])
+    fresh = np.array([True, True, True, False])
+    score = priorities(probas, features, fresh)
+    assert score[0] == pytest.approx(0.5 + DIVERSITY_BONUS)  # most uncertain, picked first
+    assert score[2] > score[1]
+    assert (score >= 0).all() and (score <= 0.5 + DIVERSITY_BONUS).all()

@@ -248,3 +248,23 @@ def test_automatic_review_flags_likely_wrong_consensus_with_a_reason(
     # Flagged items are in review now, so a second pass finds nothing new to send.
     again = flag_label_issues(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
     assert again.n_scored == N_ITEMS - len(ids) and not ids & {f.item_id for f in again.flags}
+
+
+def test_prelabel_sets_active_learning_priorities_of_fresh_items(
+    db: Database, toolkit: MemoToolkit
+) -> None:
+    ab = abt_buy_project(db, N_ITEMS, settings={"assignment_policy": "uncertainty-first"})
+    ab.replay(db, share=0.5)
+    prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    with db.uow().reading() as uow:
+        items = uow.items.get_many(list(ab.gold))
+        preds = uow.ai.predictions(list(ab.gold))
+    fresh = [it for it in items if it.n_labels == 0]
+    assert fresh
+    for it in fresh:
+        p = np.clip(np.asarray(list(preds[it.id].probas.values())), 1e-12, 1)
+        entropy = float(-(p * np.log(p)).sum() / np.log(2) / 2)
+        assert it.priority == pytest.approx(entropy, abs=1e-4) or it.priority == pytest.approx(
+            entropy + 0.1, abs=1e-4
+        )
+    assert sum(it.priority > 0.1 + 1e-9 for it in fresh) >= 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from shoplabel.domain.ai import AiSettings, ModelLabelMode, Prediction, model_username
 from shoplabel.domain.annotations import AnnotationSource, NewAnnotation
@@ -26,8 +27,8 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.scheduling import get_policy
 from shoplabel.domain.users import Role
 from shoplabel.services import worker_quality
+from shoplabel.services.active_learning import priorities
 from shoplabel.services.auth import LOCKED_PASSWORD
-from shoplabel.services.prelabel_training import entropy_priority
 
 __all__ = ["add_model_label", "model_worker", "write_page"]
 
@@ -76,6 +77,7 @@ def write_page(
     *,
     ai: AiSettings,
     worker_id: UserId | None,
+    features: NDArray[np.float64],
 ) -> int:
     """Store a page's predictions, the model labels they allow, and (under a priority
     policy) the active-learning priority of unlabelled items; return model labels added."""
@@ -84,8 +86,12 @@ def write_page(
         probas = np.asarray(
             [[p.probas[lab] for lab in project.schema.label_values] for p in predictions]
         )
-        for item, score in zip(items, entropy_priority(probas), strict=True):
-            if item.status is ItemStatus.OPEN and item.n_labels == 0:
+        fresh = np.asarray(
+            [it.status is ItemStatus.OPEN and it.n_labels == 0 for it in items], dtype=bool
+        )
+        scores = priorities(probas, features, fresh)
+        for item, score, is_fresh in zip(items, scores, fresh, strict=True):
+            if is_fresh:
                 uow.items.set_priority(item.id, float(score))
     if ai.model_labels is ModelLabelMode.OFF or worker_id is None:
         return 0

@@ -217,7 +217,9 @@ def _stream(
                 probas[row] = model.holdout_probas[k]
         preds = _predictions(project, version.version, [it.id for it in page], probas)
         with uows() as uow:
-            added += write_page(uow, project, page, preds, ai=ai, worker_id=version.worker_id)
+            added += write_page(
+                uow, project, page, preds, ai=ai, worker_id=version.worker_id, features=features
+            )
             uow.commit()
         done += len(page)
         if progress is not None:

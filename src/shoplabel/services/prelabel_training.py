@@ -9,7 +9,6 @@ own (consensus method ``auto/...``) never train it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -187,11 +186,3 @@ def zero_shot_probas(
     if label_vectors is None:
         raise InvalidInput("zero-shot scoring of single-text items needs label vectors")
     return options.label_probas(features, label_vectors)
-
-
-def entropy_priority(probas: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Active-learning priority of an unlabelled item: half its normalised entropy, in
-    [0, 0.5], on the same scale as the uncertainty policy's score of a fresh item."""
-    p = np.clip(probas, 1e-12, 1.0)
-    h = -(p * np.log(p)).sum(axis=1) / math.log(max(probas.shape[1], 2))
-    return np.asarray(0.5 * h, dtype=np.float64)
