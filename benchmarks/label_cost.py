@@ -246,7 +246,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prelabel-at", default="1500,3000,5000,8000,12000")
-    parser.add_argument("--skip-c", action="store_true", help="Only (a), (b) and (d).")
+    parser.add_argument(
+        "--only",
+        choices=("all", "c", "d"),
+        default="all",
+        help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
+    )
     parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
     args = parser.parse_args()
     crowd = load(args.seed)
@@ -267,7 +272,7 @@ def main() -> None:
         "min_overlap": 2,
         "max_overlap": 3,
     }
-    if not args.skip_c:
+    if args.only in ("all", "c"):
         rows.append(
             replay_row(
                 "(c) dynamic overlap",
@@ -288,17 +293,20 @@ def main() -> None:
         "min_calibration_items": 200,
     }
     at = tuple(int(x) for x in args.prelabel_at.split(",") if x)
-    rows.append(
-        replay_row(
-            "(d) dynamic + pre-labeller annotator + auto-labels + active learning",
-            crowd,
-            {**dynamic, "assignment_policy": "uncertainty-first", "ai": ai},
-            base=base,
-            seed=args.seed,
-            prelabel_at=at,
-            toolkit=Toolkit(),
+    if args.only == "c":
+        at = ()
+    else:
+        rows.append(
+            replay_row(
+                "(d) dynamic + pre-labeller annotator + auto-labels + active learning",
+                crowd,
+                {**dynamic, "assignment_policy": "uncertainty-first", "ai": ai},
+                base=base,
+                seed=args.seed,
+                prelabel_at=at,
+                toolkit=Toolkit(),
+            )
         )
-    )
     print(rows[-1], flush=True)
     report = {
         "dataset": "D_Product",
