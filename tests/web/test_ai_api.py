@@ -79,3 +79,16 @@ def test_autolabel_without_calibration_fails_its_job_with_a_clear_code(
     assert job["status"] == "failed"
     assert job["error"].startswith("calibration_unavailable: ")
     assert "no pre-labelling run yet" in job["error"]
+
+
+def test_ai_settings_are_set_through_the_settings_api(api: Api) -> None:
+    owner = api.user("req", Role.REQUESTER)
+    project = api.project(owner)
+    url = f"{API}/projects/{project.id}/settings"
+    body = {"ai": {"model_labels": "annotate", "target_accuracy": 0.97}}
+    r = api.client.patch(url, json=body, headers=api.auth("req"))
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"]["ai"] == body["ai"]
+    r = api.client.patch(url, json={"ai": {"spot_check_rate": 2}}, headers=api.auth("req"))
+    assert r.status_code == 422 and error_code(r) == "invalid_settings"
+    assert r.json()["error"]["details"]["field"] == "ai.spot_check_rate"

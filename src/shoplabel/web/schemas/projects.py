@@ -66,6 +66,7 @@ class ProjectSettingsUpdate(BaseModel):
     quality_rules: dict[str, Any] | None = None
     exam: dict[str, Any] | None = None
     review_stages: list[str] | None = None
+    ai: dict[str, Any] | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
