@@ -118,12 +118,14 @@ def _spot_check_gate(
 
 
 def _eligible(
-    uow: UnitOfWork, project: Project, preds: Sequence[Prediction], threshold: float
+    uow: UnitOfWork,
+    project: Project,
+    preds: Sequence[Prediction],
+    *,
+    threshold: float,
+    done_before: set[ItemId],
 ) -> list[tuple[Item, Prediction]]:
     sure = {p.item_id: p for p in preds if p.confidence >= threshold}
-    done_before = {
-        r.item_id for r in uow.ai.auto_labels(project.id, state=None) if r.item_id in sure
-    }
     items = uow.items.get_many([i for i in sure if i not in done_before])
     labels = uow.annotations.list_for_items([it.id for it in items if it.n_labels > 0])
     return [
@@ -194,12 +196,15 @@ def apply_auto_labels(
     threshold, correct, checked, failed, reverted = _spot_check_gate(uows, project, version, ai)
     applied = spot = 0
     after = 0
+    with uows().reading() as uow:
+        # Read once: an item is auto-labelled (or spot-checked) at most once.
+        done_before = {r.item_id for r in uow.ai.auto_labels(project_id, state=None)}
     while True:
         with uows() as uow:
             preds = uow.ai.prediction_page(project_id, after_id=after, limit=PAGE_SIZE)
             if not preds:
                 break
-            rows = _eligible(uow, project, preds, threshold)
+            rows = _eligible(uow, project, preds, threshold=threshold, done_before=done_before)
             a, s = _apply_page(
                 uow, project, version, rows, threshold=threshold, rate=ai.spot_check_rate
             )
