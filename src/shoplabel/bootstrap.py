@@ -14,6 +14,8 @@ from shoplabel.config import Settings
 from shoplabel.dataprep.pii.sealing import Keyring
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.ml.router import fit_router
+from shoplabel.ml.toolkit import Toolkit
+from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.routing_training import Trainer
 from shoplabel.storage.engine import make_engine
@@ -35,6 +37,8 @@ class Platform:
     trainer: Trainer | None = None
     #: Data keys sealing the originals of masked fields, and the pseudonym key.
     privacy: PrivacyKeys = field(default_factory=PrivacyKeys.none)
+    #: Embedders and the pre-labelling head (``ml``); models load lazily on first use.
+    ai: AiToolkit | None = None
 
 
 def load_secret(settings: Settings) -> str:
@@ -82,6 +86,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         dispose=engine.dispose,
         trainer=fit_router,
         privacy=privacy_keys(settings, secret),
+        ai=Toolkit(),
     )
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "AnnotationExists",
     "AuditChainBroken",
     "AuthenticationFailed",
+    "CalibrationUnavailable",
     "Conflict",
     "DuplicateGroupNotFound",
     "EmptyInput",
@@ -36,6 +37,9 @@ __all__ = [
     "LeaseNotHeld",
     "LeaseSettled",
     "LedgerUnbalanced",
+    "LlmAnswerInvalid",
+    "LlmUnavailable",
+    "ModelUnavailable",
     "NotFound",
     "PayRuleNegative",
     "PayRuleOverflow",
@@ -276,3 +280,29 @@ class InvalidPayoutConfirmation(InvalidInput):
     """A provider confirmation file has a bad row; ``details`` names the row and field."""
 
     code = "invalid_payout_confirmation"
+
+
+# --- 409, AI in the loop (docs/ai.md) -------------------------------------------------------
+class ModelUnavailable(Conflict):
+    """An embedder or model is missing or fails to load; the project goes on with humans."""
+
+    code = "model_unavailable"
+
+
+class CalibrationUnavailable(Conflict):
+    """Too few human-labelled items (or none good enough) to calibrate auto-labelling:
+    nothing is auto-labelled."""
+
+    code = "calibration_unavailable"
+
+
+class LlmUnavailable(Conflict):
+    """The LLM endpoint timed out, refused or kept failing after the retries."""
+
+    code = "llm_unavailable"
+
+
+class LlmAnswerInvalid(Conflict):
+    """The LLM answered outside the label set (after the retries)."""
+
+    code = "llm_answer_invalid"

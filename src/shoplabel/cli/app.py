@@ -7,6 +7,7 @@ import typer
 from shoplabel.cli import (
     accounts,
     aggregate,
+    ai,
     data,
     dataquality,
     demo,
@@ -46,6 +47,12 @@ app.command("dedup")(dataquality.dedup_project)
 app.add_typer(dataquality.duplicates_app, name="duplicates")
 app.command("report")(dataquality.report_project)
 app.command("augment")(dataquality.augment_project)
+app.command("embed")(ai.embed_items)
+app.command("prelabel")(ai.prelabel_project)
+app.command("autolabel")(ai.autolabel_project)
+app.command("models")(ai.list_models)
+app.command("llm-label")(ai.llm_label_project)
+app.command("autoreview")(ai.autoreview_project)
 
 
 def main() -> None:

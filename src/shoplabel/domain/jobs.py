@@ -19,6 +19,10 @@ class JobKind(StrEnum):
     QUALITY_REPORT = "quality_report"
     DEDUP = "dedup"
     DATA_REPORT = "data_report"
+    EMBED = "embed"
+    PRELABEL = "prelabel"
+    AUTOLABEL = "autolabel"
+    AUTOREVIEW = "autoreview"
 
 
 class JobStatus(StrEnum):

@@ -13,6 +13,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from shoplabel.domain.ai import (
+    AutoLabel,
+    AutoLabelState,
+    ModelKind,
+    ModelVersion,
+    Prediction,
+    ReviewFlag,
+)
 from shoplabel.domain.annotations import Annotation, Lease, LeaseState, NewAnnotation
 from shoplabel.domain.dataquality import (
     DuplicateDecision,
@@ -42,6 +50,7 @@ from shoplabel.domain.users import ApiToken, Role, User, UserStatus
 from shoplabel.domain.workers import QualityEvent, WorkerState
 
 __all__ = [
+    "AiRepository",
     "AnnotationRepository",
     "ConsensusRepository",
     "ConsensusWrite",
@@ -387,6 +396,41 @@ class DataQualityRepository(Protocol):
     def latest_report(self, project_id: ProjectId) -> StoredReport | None: ...
 
 
+class AiRepository(Protocol):
+    def embeddings(self, embedder: str, text_hashes: Sequence[str]) -> dict[str, bytes]: ...
+    def add_embeddings(self, embedder: str, rows: Mapping[str, bytes], *, dim: int) -> None: ...
+    def add_version(
+        self,
+        project_id: ProjectId,
+        *,
+        kind: ModelKind,
+        embedder: str,
+        params: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        threshold: float | None,
+        worker_id: UserId | None,
+    ) -> ModelVersion: ...
+    def latest_version(self, project_id: ProjectId) -> ModelVersion | None: ...
+    def list_versions(self, project_id: ProjectId, *, limit: int) -> list[ModelVersion]: ...
+    def set_threshold(self, version_id: int, threshold: float | None) -> None: ...
+    def upsert_predictions(self, project_id: ProjectId, rows: Sequence[Prediction]) -> None: ...
+    def predictions(self, item_ids: Sequence[ItemId]) -> dict[ItemId, Prediction]: ...
+    def prediction_page(
+        self, project_id: ProjectId, *, after_id: int, limit: int
+    ) -> list[Prediction]: ...
+    def set_model_label(self, item_id: ItemId, worker_id: UserId, value: str) -> bool: ...
+    def add_auto_labels(self, project_id: ProjectId, rows: Sequence[AutoLabel]) -> None: ...
+    def auto_labels(
+        self, project_id: ProjectId, *, state: AutoLabelState | None
+    ) -> list[AutoLabel]: ...
+    def set_auto_state(self, item_ids: Sequence[ItemId], state: AutoLabelState) -> None: ...
+    def clear_consensus(self, item_ids: Sequence[ItemId]) -> None: ...
+    def add_review_flags(self, project_id: ProjectId, flags: Sequence[ReviewFlag]) -> None: ...
+    def review_flags(
+        self, project_id: ProjectId, *, after_id: int, limit: int
+    ) -> list[ReviewFlag]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -434,6 +478,8 @@ class UnitOfWork(Protocol):
     def health(self) -> HealthRepository: ...
     @property
     def data_quality(self) -> DataQualityRepository: ...
+    @property
+    def ai(self) -> AiRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

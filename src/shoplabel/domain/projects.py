@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from shoplabel.domain.ai import parse_ai_settings
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.errors import InvalidSettings
@@ -62,6 +63,8 @@ class ProjectSettings:
     privacy: Mapping[str, Any] | None = None
     # Import validation and cleaning rules (shoplabel.dataprep.fieldrules; docs/data_quality.md).
     data_rules: Mapping[str, Any] | None = None
+    #: AI in the loop (embedder, model labels, auto-labelling): fields in ``docs/ai.md``.
+    ai: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -74,6 +77,8 @@ class ProjectSettings:
             out["privacy"] = dict(self.privacy)
         if self.data_rules is not None:
             out["data_rules"] = dict(self.data_rules)
+        if self.ai is not None:
+            out["ai"] = dict(self.ai)
         return out
 
 
@@ -132,14 +137,14 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             details={"field": "quality_rules"},
         )
     _check_review_stages(s.review_stages)
-    if s.privacy is not None and not isinstance(s.privacy, Mapping):
-        raise InvalidSettings(
-            "setting 'privacy' must be a JSON object or null", details={"field": "privacy"}
-        )
-    if s.data_rules is not None and not isinstance(s.data_rules, Mapping):
-        raise InvalidSettings(
-            "setting 'data_rules' must be a JSON object or null", details={"field": "data_rules"}
-        )
+    for name in ("privacy", "data_rules", "ai"):
+        value = getattr(s, name)
+        if value is not None and not isinstance(value, Mapping):
+            raise InvalidSettings(
+                f"setting {name!r} must be a JSON object or null", details={"field": name}
+            )
+    if s.ai is not None:
+        parse_ai_settings(s.ai)
     for name in ("assignment_policy", "aggregation_method"):
         if not isinstance(getattr(s, name), str) or not getattr(s, name):
             raise InvalidSettings(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.services import pay_run
+from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.jobs import run_next
 from shoplabel.services.privacy import PrivacyKeys
 
@@ -18,11 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def drain(
-    uows: Callable[[], UnitOfWork], *, max_jobs: int = 1000, keys: PrivacyKeys | None = None
+    uows: Callable[[], UnitOfWork],
+    *,
+    max_jobs: int = 1000,
+    keys: PrivacyKeys | None = None,
+    ai: AiToolkit | None = None,
 ) -> int:
     """Run pending jobs until the queue is empty (CLI and tests); return how many ran."""
     ran = 0
-    while ran < max_jobs and run_next(uows, keys=keys) is not None:
+    while ran < max_jobs and run_next(uows, keys=keys, ai=ai) is not None:
         ran += 1
     return ran
 
@@ -37,9 +42,11 @@ class JobWorker:
         poll_seconds: float,
         keys: PrivacyKeys | None = None,
         pay_run_seconds: float = 0.0,
+        ai: AiToolkit | None = None,
     ) -> None:
         self._uows = uows
         self._keys = keys
+        self._ai = ai
         self._poll = poll_seconds
         self._pay_every = pay_run_seconds
         self._next_pay = time.monotonic() + pay_run_seconds
@@ -56,7 +63,7 @@ class JobWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                job = run_next(self._uows, keys=self._keys)
+                job = run_next(self._uows, keys=self._keys, ai=self._ai)
             except Exception:
                 # A bug in one job must not kill the worker; the job is already marked failed.
                 log.exception("background job crashed")

@@ -11,8 +11,10 @@ from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.permissions import can_manage_project, can_manage_users, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
-from shoplabel.errors import JobNotFound, ShoplabelError
+from shoplabel.errors import JobNotFound, ModelUnavailable, ShoplabelError
 from shoplabel.services import data_report, dedup, quality_snapshots
+from shoplabel.services.ai_jobs import AI_RUNNERS
+from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
@@ -147,12 +149,28 @@ _RUNNERS: dict[JobKind, _Runner] = {
 }
 
 
-def run_next(uows: Callable[[], UnitOfWork], *, keys: PrivacyKeys | None = None) -> Job | None:
+def _run(
+    uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None, ai: AiToolkit | None
+) -> dict[str, object]:
+    if job.kind in AI_RUNNERS:
+        if ai is None:
+            raise ModelUnavailable(f"this job worker has no AI models; {job.kind.value} skipped")
+        return AI_RUNNERS[job.kind](uows, ai, job)
+    return _RUNNERS[job.kind](uows, job, keys)
+
+
+def run_next(
+    uows: Callable[[], UnitOfWork],
+    *,
+    keys: PrivacyKeys | None = None,
+    ai: AiToolkit | None = None,
+) -> Job | None:
     """Claim the oldest pending job and run it to completion; ``None`` if the queue is empty.
 
     A domain error fails the job with its message (and details for an import's rejected
     rows); anything else is a bug: the job is failed with a generic message and the error
-    propagates to the worker loop, which logs it.
+    propagates to the worker loop, which logs it. ``ai`` runs the AI jobs (embed, prelabel,
+    autolabel); without it they fail with ``model_unavailable``.
     """
     with uows() as uow:
         job = uow.jobs.claim_next(now=uow.now())
@@ -160,7 +178,7 @@ def run_next(uows: Callable[[], UnitOfWork], *, keys: PrivacyKeys | None = None)
     if job is None:
         return None
     try:
-        result = _RUNNERS[job.kind](uows, job, keys)
+        result = _run(uows, job, keys, ai)
     except ShoplabelError as e:
         with uows() as uow:
             uow.jobs.fail(

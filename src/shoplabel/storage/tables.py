@@ -35,11 +35,13 @@ __all__ = [
     "ApiTokenRow",
     "AuditEventRow",
     "AuditHeadRow",
+    "AutoLabelRow",
     "Base",
     "ConsensusRow",
     "DataReportRow",
     "DuplicateGroupRow",
     "DuplicateMemberRow",
+    "EmbeddingRow",
     "ItemFlagRow",
     "ItemRow",
     "ItemSecretRow",
@@ -49,16 +51,19 @@ __all__ = [
     "LeaseRow",
     "LedgerEntryRow",
     "LedgerPostingRow",
+    "ModelVersionRow",
     "PayCursorRow",
     "PayRuleRow",
     "PayoutBatchRow",
     "PayoutLineRow",
+    "PredictionRow",
     "ProjectMemberRow",
     "ProjectRow",
     "QualityEventRow",
     "QualitySnapshotRow",
     "RevealRow",
     "ReviewDecisionRow",
+    "ReviewFlagRow",
     "UserRow",
     "WorkerModelRow",
     "WorkerReviewStatsRow",
@@ -442,6 +447,34 @@ class PayRuleRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     rule: Mapped[dict[str, Any]]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class EmbeddingRow(Base):
+    """An embedding cached by the hash of the text it embeds (shared by every project: the
+    same listing in many pairs is embedded once). ``vector`` is float16 bytes."""
+
+    __tablename__ = "embeddings"
+    embedder: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class ModelVersionRow(Base):
+    """One pre-labelling run's model: kind, fitted head (plain numbers), metrics, threshold."""
+
+    __tablename__ = "model_versions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    embedder: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    metrics: Mapped[dict[str, Any]]
+    # The calibrated auto-labelling threshold; NULL when no valid calibration exists.
+    threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("project_id", "version"),)
@@ -658,3 +691,55 @@ class DataReportRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_data_reports_project", "project_id", "id"),)
+
+
+class PredictionRow(Base):
+    """The latest model version's prediction for an item."""
+
+    __tablename__ = "predictions"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    model_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(255))
+    confidence: Mapped[float] = mapped_column(Float)
+    probas: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_predictions_project_item", "project_id", "item_id"),)
+
+
+class AutoLabelRow(Base):
+    """An item the model labelled on its own (or left to humans as a spot check)."""
+
+    __tablename__ = "auto_labels"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    model_version: Mapped[int] = mapped_column(Integer)
+    value: Mapped[str] = mapped_column(String(255))
+    confidence: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_auto_labels_project_state", "project_id", "state", "item_id"),)
+
+
+class ReviewFlagRow(Base):
+    """An item automatic review sent to the review queue, and why (cleanlab's finding)."""
+
+    __tablename__ = "review_flags"
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(255))
+    suggested: Mapped[str] = mapped_column(String(255))
+    quality: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_review_flags_project_item", "project_id", "item_id"),)

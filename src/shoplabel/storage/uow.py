@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
 from shoplabel.storage.engine import WRITE_OPTION, write_lock
+from shoplabel.storage.repositories.ai import SqlAiRepository
 from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
@@ -71,6 +72,7 @@ class SqlUnitOfWork:
     leaderboards: SqlLeaderboardRepository
     health: SqlHealthRepository
     data_quality: SqlDataQualityRepository
+    ai: SqlAiRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -113,6 +115,7 @@ class SqlUnitOfWork:
         self.leaderboards = SqlLeaderboardRepository(s, self._clock)
         self.health = SqlHealthRepository(s, self._clock)
         self.data_quality = SqlDataQualityRepository(s, self._clock)
+        self.ai = SqlAiRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from shoplabel.web.api import (
     accounts,
+    ai,
     annotations,
     audit,
     auth,
@@ -53,6 +54,7 @@ def api_router() -> APIRouter:
         audit,
         health,
         data_quality,
+        ai,
     ):
         router.include_router(module.router)
     return router

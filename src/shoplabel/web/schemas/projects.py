@@ -68,6 +68,7 @@ class ProjectSettingsUpdate(BaseModel):
     review_stages: list[str] | None = None
     privacy: dict[str, Any] | None = None
     data_rules: dict[str, Any] | None = None
+    ai: dict[str, Any] | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

