@@ -106,6 +106,15 @@ def _check_review_stages(stages: object) -> None:
         )
 
 
+def _json_objects(s: ProjectSettings, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(s, name)
+        if value is not None and not isinstance(value, Mapping):
+            raise InvalidSettings(
+                f"setting {name!r} must be a JSON object or null", details={"field": name}
+            )
+
+
 def _check(s: ProjectSettings) -> ProjectSettings:
     _int_in("min_overlap", s.min_overlap, 1, MAX_OVERLAP_LIMIT)
     _int_in("max_overlap", s.max_overlap, 1, MAX_OVERLAP_LIMIT)
@@ -137,12 +146,7 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             details={"field": "quality_rules"},
         )
     _check_review_stages(s.review_stages)
-    for name in ("privacy", "data_rules", "ai"):
-        value = getattr(s, name)
-        if value is not None and not isinstance(value, Mapping):
-            raise InvalidSettings(
-                f"setting {name!r} must be a JSON object or null", details={"field": name}
-            )
+    _json_objects(s, ("privacy", "data_rules", "ai"))
     if s.ai is not None:
         parse_ai_settings(s.ai)
     for name in ("assignment_policy", "aggregation_method"):
