@@ -11,6 +11,7 @@ from shoplabel.config import Settings
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.ml.router import fit_router
 from shoplabel.services.routing_training import Trainer
+from shoplabel.services.token_cache import TokenCache
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.uow import SqlUnitOfWork
@@ -28,6 +29,8 @@ class Platform:
     dispose: Callable[[], None]
     #: Fits the learned routing model in aggregation runs (scikit-learn, from ``ml``).
     trainer: Trainer | None = None
+    #: Recently authenticated tokens (``auth_cache_seconds``); ``None`` means no cache.
+    token_cache: TokenCache | None = None
 
 
 def load_secret(settings: Settings) -> str:
@@ -57,4 +60,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         secret=load_secret(settings),
         dispose=engine.dispose,
         trainer=fit_router,
+        token_cache=TokenCache(ttl=settings.auth_cache_seconds)
+        if settings.auth_cache_seconds > 0
+        else None,
     )

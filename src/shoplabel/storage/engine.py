@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["WRITE_OPTION", "make_engine", "write_lock"]
+__all__ = ["WRITE_OPTION", "make_engine", "write_engine", "write_lock"]
 
 #: Execution option marking a connection whose transaction will write. On SQLite such a
 #: transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front instead of
@@ -16,6 +16,17 @@ WRITE_OPTION = "shoplabel_write"
 
 
 _WRITE_LOCKS: dict[int, threading.Lock] = {}
+_WRITE_ENGINE_ATTR = "_shoplabel_write_engine"
+
+
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` with :data:`WRITE_OPTION` set, made once per engine and kept on it
+    (deriving an option engine on every unit of work cost as much as a query)."""
+    derived: Engine | None = getattr(engine, _WRITE_ENGINE_ATTR, None)
+    if derived is None:
+        derived = engine.execution_options(**{WRITE_OPTION: True})
+        setattr(engine, _WRITE_ENGINE_ATTR, derived)
+    return derived
 
 
 def write_lock(engine: Engine) -> threading.Lock | None:
@@ -44,7 +55,8 @@ def _sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: exec_driver_sql runs SQLAlchemy's whole statement path.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, exists, select, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, select, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -26,6 +27,8 @@ from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
 __all__ = ["SqlItemRepository"]
 
 _T = cast(Table, ItemRow.__table__)
+_L = cast(Table, LeaseRow.__table__)
+_A = cast(Table, AnnotationRow.__table__)
 _OPEN = ItemStatus.OPEN.value
 _GET = select(_T).where(_T.c.id == bindparam("b_id"))
 _CLAIM = (
@@ -43,6 +46,36 @@ _SET_PRIORITY = (
     update(_T).where(_T.c.id == bindparam("b_id")).values(priority=bindparam("b_priority"))
 )
 _SET_STATUS = update(_T).where(_T.c.id == bindparam("b_id")).values(status=bindparam("b_status"))
+
+
+@cache
+def _candidates(exclude_gold: bool, only: bool, walk: str, limit: int) -> Select[Any]:
+    """The candidate query of :meth:`SqlItemRepository.candidates`, built once per shape.
+
+    ``walk``: ``queue`` (priority, id), ``ge`` (ids from ``b_start``) or ``lt`` (ids before it).
+    """
+    seen_lease = exists().where(
+        _L.c.item_id == _T.c.id,
+        _L.c.worker_id == bindparam("b_worker"),
+        _L.c.state != "expired",
+    )
+    seen_label = exists().where(_A.c.item_id == _T.c.id, _A.c.worker_id == bindparam("b_worker"))
+    stmt = select(_T.c.id).where(
+        _T.c.project_id == bindparam("b_project"),
+        _T.c.status == _OPEN,
+        _T.c.n_reserved < bindparam("b_max"),
+        ~seen_lease,
+        ~seen_label,
+    )
+    if only:
+        stmt = stmt.where(_T.c.id.in_(bindparam("b_only", expanding=True)))
+    if exclude_gold:
+        stmt = stmt.where(_T.c.gold.is_(None))
+    if walk == "queue":
+        return stmt.order_by(_T.c.priority.desc(), _T.c.id).limit(limit)
+    if walk == "ge":
+        return stmt.where(_T.c.id >= bindparam("b_start")).order_by(_T.c.id).limit(limit)
+    return stmt.where(_T.c.id < bindparam("b_start")).order_by(_T.c.id).limit(limit)
 
 
 class SqlItemRepository(Repository):
@@ -111,35 +144,23 @@ class SqlItemRepository(Repository):
         has touched are few (items close as they fill), so the anti-joins stay cheap probes of
         ``uq_leases_item_worker_live`` and the annotations' ``(item_id, worker_id)`` key.
         """
-        seen_lease = exists().where(
-            LeaseRow.item_id == ItemRow.id,
-            LeaseRow.worker_id == worker_id,
-            LeaseRow.state != "expired",
-        )
-        seen_label = exists().where(
-            AnnotationRow.item_id == ItemRow.id, AnnotationRow.worker_id == worker_id
-        )
-        base = select(ItemRow.id).where(
-            ItemRow.project_id == project_id,
-            ItemRow.status == _OPEN,
-            ItemRow.n_reserved < max_overlap,
-            ~seen_lease,
-            ~seen_label,
-        )
+        params: dict[str, Any] = {
+            "b_project": project_id,
+            "b_worker": worker_id,
+            "b_max": max_overlap,
+            "b_start": start_id,
+        }
         if only is not None:
-            base = base.where(ItemRow.id.in_(list(only)))
-        if exclude_gold:
-            base = base.where(ItemRow.gold.is_(None))
+            params["b_only"] = list(only)
         if order is CandidateOrder.QUEUE:
-            stmt = base.order_by(ItemRow.priority.desc(), ItemRow.id).limit(limit)
-            return [ItemId(i) for i in self._s.scalars(stmt)]
+            stmt = _candidates(exclude_gold, only is not None, "queue", limit)
+            return [ItemId(i) for i in self._s.scalars(stmt, params)]
         ahead = list(
-            self._s.scalars(base.where(ItemRow.id >= start_id).order_by(ItemRow.id).limit(limit))
+            self._s.scalars(_candidates(exclude_gold, only is not None, "ge", limit), params)
         )
         if len(ahead) < limit:
-            ahead += self._s.scalars(
-                base.where(ItemRow.id < start_id).order_by(ItemRow.id).limit(limit - len(ahead))
-            )
+            rest = _candidates(exclude_gold, only is not None, "lt", limit - len(ahead))
+            ahead += self._s.scalars(rest, params)
         return [ItemId(i) for i in ahead]
 
     def gold_candidates(

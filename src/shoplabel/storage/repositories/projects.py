@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.ids import ProjectId, UserId
@@ -24,6 +25,15 @@ _IS_MEMBER = select(_M.c.user_id).where(
     _M.c.project_id == bindparam("b_project"), _M.c.user_id == bindparam("b_user")
 )
 _COUNTERS = frozenset({"n_items", "n_open", "n_done", "n_review", "n_annotations", "n_skips"})
+
+
+@cache
+def _add_counters(names: tuple[str, ...]) -> Update:
+    return (
+        update(_P)
+        .where(_P.c.id == bindparam("b_id"))
+        .values({n: _P.c[n] + bindparam(f"d_{n}") for n in names})
+    )
 
 
 class SqlProjectRepository(Repository):
@@ -97,9 +107,10 @@ class SqlProjectRepository(Repository):
         unknown = set(deltas) - _COUNTERS
         if unknown:
             raise KeyError(f"unknown project counters {sorted(unknown)}")
-        values = {k: getattr(ProjectRow, k) + v for k, v in deltas.items() if v}
-        if values:
-            self._s.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(values))
+        changed = {k: v for k, v in deltas.items() if v}
+        if changed:
+            params = {"b_id": project_id, **{f"d_{k}": v for k, v in changed.items()}}
+            self._s.execute(_add_counters(tuple(sorted(changed))), params)
 
     def is_member(self, project_id: ProjectId, user_id: UserId) -> bool:
         params = {"b_project": project_id, "b_user": user_id}
