@@ -8,12 +8,14 @@ exceeded, whatever the number of concurrent workers.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, exists, select, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, select, text, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.items import Item, ItemStatus, NewItem
@@ -23,10 +25,23 @@ from shoplabel.storage.dialect import insert_ignoring_conflicts
 from shoplabel.storage.mappers import to_item
 from shoplabel.storage.repositories.base import Repository
 from shoplabel.storage.tables import AnnotationRow, ItemRow, LeaseRow
+from shoplabel.storage.types import UTCDateTime
 
 __all__ = ["SqlItemRepository"]
 
 _T = cast(Table, ItemRow.__table__)
+# PostgreSQL import batch; JSON travels as text (json.dumps, as SQLAlchemy's JSON type would)
+# and "no gold" stays SQL NULL.
+_PG_ADD_MANY = text(
+    "INSERT INTO items (project_id, external_id, payload, content_hash, status, priority, gold,"
+    " n_labels, n_reserved, review_stage, created_at)"
+    " SELECT :b_project, u.ext, u.payload::json, u.hash, 'open', u.priority, u.gold::json,"
+    " 0, 0, 0, :b_now"
+    " FROM unnest(CAST(:b_ext AS text[]), CAST(:b_payload AS text[]), CAST(:b_hash AS text[]),"
+    " CAST(:b_priority AS float8[]), CAST(:b_gold AS text[]))"
+    " AS u(ext, payload, hash, priority, gold)"
+    " ON CONFLICT (project_id, external_id) DO NOTHING RETURNING id"
+).bindparams(bindparam("b_now", type_=UTCDateTime()))
 _L = cast(Table, LeaseRow.__table__)
 _A = cast(Table, AnnotationRow.__table__)
 _OPEN = ItemStatus.OPEN.value
@@ -92,6 +107,9 @@ class SqlItemRepository(Repository):
         if not items:
             return 0
         now = self._now()
+        dialect = self._s.get_bind().dialect.name
+        if dialect == "postgresql":
+            return self._add_many_pg(project_id, items, now)
         rows = [
             {
                 "project_id": project_id,
@@ -107,10 +125,29 @@ class SqlItemRepository(Repository):
             }
             for it in items
         ]
-        dialect = self._s.get_bind().dialect.name
         stmt = insert_ignoring_conflicts(_T, dialect, keys=("project_id", "external_id"))
         result = self._s.execute(stmt.returning(ItemRow.id), rows)
         return len(result.all())
+
+    def _add_many_pg(self, project_id: ProjectId, items: Sequence[NewItem], now: datetime) -> int:
+        """One ``INSERT ... SELECT FROM unnest(arrays)`` per batch, 7 parameters in all.
+
+        The multi-row ``VALUES`` form sends 10 parameters per row; its SQL text differs with
+        every batch size, so psycopg re-parses it in Python each time (70 % of the import's
+        time on PostgreSQL). Array parameters keep the statement constant and tiny. The
+        statement names every column: a new ``items`` column needs a server default or an
+        entry here.
+        """
+        params = {
+            "b_project": project_id,
+            "b_now": now,
+            "b_ext": [it.external_id for it in items],
+            "b_payload": [json.dumps(it.payload) for it in items],
+            "b_hash": [it.content_hash for it in items],
+            "b_priority": [float(it.priority) for it in items],
+            "b_gold": [None if it.gold is None else json.dumps(it.gold) for it in items],
+        }
+        return len(self._s.execute(_PG_ADD_MANY, params).all())
 
     def get(self, item_id: ItemId) -> Item:
         row = self._s.execute(_GET, {"b_id": item_id}).first()
