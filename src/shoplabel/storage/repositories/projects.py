@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, select, update
+from sqlalchemy import Table, Text, Update, bindparam, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.ids import ProjectId, UserId
@@ -20,7 +21,11 @@ __all__ = ["SqlProjectRepository"]
 
 _P = cast(Table, ProjectRow.__table__)
 _M = cast(Table, ProjectMemberRow.__table__)
-_GET = select(_P).where(_P.c.id == bindparam("b_id"))
+# The JSON configuration columns come back as text: to_project memoises their parsing.
+_AS_TEXT = ("label_schema", "settings", "display_fields")
+_GET = select(*(cast_(c, Text).label(c.name) if c.name in _AS_TEXT else c for c in _P.c)).where(
+    _P.c.id == bindparam("b_id")
+)
 _IS_MEMBER = select(_M.c.user_id).where(
     _M.c.project_id == bindparam("b_project"), _M.c.user_id == bindparam("b_user")
 )
