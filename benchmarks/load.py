@@ -328,7 +328,7 @@ def bench_db(db: str, args: Any, tmp: Path) -> list[dict[str, Any]]:
     results = []
     with ExitStack() as stack:
         preps = _prepare_all(stack, db, args, tmp)
-        for procs in (1, 2) if db == "postgres" and args.pg_two_procs else (1,):
+        for procs in args.procs or ((1, 2) if db == "postgres" and args.pg_two_procs else (1,)):
             with ExitStack() as servers:
                 bases = [servers.enter_context(server(p, procs=procs)) for p in preps]
                 for n_workers in args.workers:
@@ -396,10 +396,14 @@ def _args() -> argparse.Namespace:
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--no-pg-two-procs", dest="pg_two_procs", action="store_false",
                     help="Skip the PostgreSQL pass with 2 uvicorn worker processes.")  # fmt: skip
+    ap.add_argument("--procs", default=None,
+                    help="Uvicorn worker processes to run, e.g. 1,2,4 (default: 1; PostgreSQL "
+                    "also 2 unless --no-pg-two-procs).")  # fmt: skip
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     args.items = [int(x) for x in args.items.split(",")]
     args.workers = [int(x) for x in args.workers.split(",")]
+    args.procs = [int(x) for x in args.procs.split(",")] if args.procs else None
     if args.duration > 600 or args.warmup > 60 or max(args.workers) > 256:
         ap.error("bounded benchmark: duration <= 600 s, warmup <= 60 s, workers <= 256")
     return args

@@ -18,6 +18,7 @@ from shoplabel.ml.toolkit import Toolkit
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.routing_training import Trainer
+from shoplabel.services.token_cache import TokenCache
 from shoplabel.storage.engine import make_engine
 from shoplabel.storage.migrate import migrate
 from shoplabel.storage.uow import SqlUnitOfWork
@@ -39,6 +40,8 @@ class Platform:
     privacy: PrivacyKeys = field(default_factory=PrivacyKeys.none)
     #: Embedders and the pre-labelling head (``ml``); models load lazily on first use.
     ai: AiToolkit | None = None
+    #: Recently authenticated tokens (``auth_cache_seconds``); ``None`` means no cache.
+    token_cache: TokenCache | None = None
 
 
 def load_secret(settings: Settings) -> str:
@@ -87,6 +90,9 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         trainer=fit_router,
         privacy=privacy_keys(settings, secret),
         ai=Toolkit(),
+        token_cache=TokenCache(ttl=settings.auth_cache_seconds)
+        if settings.auth_cache_seconds > 0
+        else None,
     )
 
 

@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         ge=1,
         description="Default payout minimum in minor units (`shoplabel payout create`).",
     )
+    auth_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long a server process trusts a token it has just authenticated "
+        "without reading the database again (0 turns the cache off). A revoke, logout, role or "
+        "status change applies at once in the process that made it, within this time elsewhere.",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to SQLite in ``data_dir``."""

@@ -12,6 +12,8 @@ from shoplabel.config import Settings
 
 __all__ = ["serve", "serve_settings"]
 
+_WORKER_STARTUP_SECONDS = 120
+
 
 def serve_settings(settings: Settings, *, workers: int) -> None:
     """Migrate once, then run Uvicorn; each worker process builds its app from the env."""
@@ -30,6 +32,10 @@ def serve_settings(settings: Settings, *, workers: int) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        # Each worker process imports the app (numpy, scipy, scikit-learn) before it answers
+        # the supervisor's health check; on a loaded machine that takes well over uvicorn's
+        # default 5 s, and the supervisor then kills and respawns workers forever.
+        timeout_worker_healthcheck=_WORKER_STARTUP_SECONDS,
     )
 
 

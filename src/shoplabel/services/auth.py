@@ -28,11 +28,13 @@ from shoplabel.errors import (
     UserNotFound,
 )
 from shoplabel.services import audit
+from shoplabel.services.token_cache import TokenCache, generation, invalidate_all
 
 __all__ = [
     "IssuedToken",
     "actor_for",
     "authenticate",
+    "cached_actor",
     "change_role",
     "create_token",
     "create_user",
@@ -157,21 +159,38 @@ def logout(uow: UnitOfWork, *, secret: str) -> None:
     with uow:
         uow.tokens.revoke_hash(token_hash(secret))
         uow.commit()
+    invalidate_all()
 
 
-def authenticate(uow: UnitOfWork, *, secret: str) -> Actor:
+def authenticate(uow: UnitOfWork, *, secret: str, cache: TokenCache | None = None) -> Actor:
     """Resolve a bearer or session secret to the acting user.
+
+    With ``cache``, a token that authenticated less than ``cache.ttl`` seconds ago is not
+    looked up again (see :mod:`shoplabel.services.token_cache` for how stale it may be).
 
     Raises:
         AuthenticationFailed: unknown, revoked or expired token.
         AccountDisabled: the account is suspended or banned.
     """
+    hashed = token_hash(secret)
+    if cache is not None and (hit := cache.get(hashed)) is not None:
+        return hit
+    since = generation()
     with uow.reading():
-        user = uow.tokens.find_user(token_hash(secret), now=uow.now())
+        user = uow.tokens.find_user(hashed, now=uow.now())
     if user is None:
         raise AuthenticationFailed("invalid, expired or revoked token")
     _require_active(user)
-    return Actor.of(user)
+    actor = Actor.of(user)
+    if cache is not None:
+        cache.put(hashed, actor, since=since)
+    return actor
+
+
+def cached_actor(cache: TokenCache, *, secret: str) -> Actor | None:
+    """The actor ``secret`` authenticated as moments ago, without touching the database
+    (``None``: call :func:`authenticate`)."""
+    return cache.get(token_hash(secret))
 
 
 def create_token(
@@ -206,6 +225,7 @@ def revoke_token(uow: UnitOfWork, *, actor: Actor, token_id: TokenId) -> None:
         if not uow.tokens.revoke(token_id, user_id=owner):
             raise TokenNotFound(f"token {token_id} does not exist or is not yours")
         uow.commit()
+    invalidate_all()
 
 
 def list_users(uow: UnitOfWork, *, actor: Actor, offset: int, limit: int) -> list[User]:
@@ -226,6 +246,7 @@ def change_role(uow: UnitOfWork, *, actor: Actor | None, user_id: UserId, role: 
             uow, AuditKind.ROLE_CHANGED, {**fields, "by": None if actor is None else actor.user_id}
         )
         uow.commit()
+    invalidate_all()
     return user
 
 
@@ -239,6 +260,7 @@ def set_status(uow: UnitOfWork, *, actor: Actor, user_id: UserId, status: UserSt
         fields = {"user_id": user_id, "to": status.value, "by": actor.user_id}
         audit.record(uow, AuditKind.STATUS_CHANGED, fields)
         uow.commit()
+    invalidate_all()
     return user
 
 

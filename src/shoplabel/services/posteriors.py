@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -63,16 +64,22 @@ def model_from_json(raw: Mapping[str, Any]) -> WorkerModel:
     )
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def prior_model(labels: tuple[str, ...]) -> WorkerModel:
+    """The model used before any fit (cached per label set: it was rebuilt on every submit;
+    its arrays are read-only because the cached copy is shared)."""
     n = len(labels)
     off = (1.0 - PRIOR_SKILL) / max(n - 1, 1)
     confusion = np.full((n, n), off) + np.eye(n) * (PRIOR_SKILL - off)
+    arrays = (np.full(n, -np.log(n)), np.zeros((0, n, n)), np.log(confusion))
+    for a in arrays:
+        a.setflags(write=False)
     return WorkerModel(
         labels=labels,
-        log_priors=np.full(n, -np.log(n)),
+        log_priors=arrays[0],
         worker_ids=(),
-        log_confusion=np.zeros((0, n, n)),
-        fallback=np.log(confusion),
+        log_confusion=arrays[1],
+        fallback=arrays[2],
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-__all__ = ["WRITE_OPTION", "make_engine", "write_lock"]
+from shoplabel.storage.writer_lock import WriterLock
+
+__all__ = ["WRITE_OPTION", "make_engine", "write_engine", "write_lock"]
 
 #: Execution option marking a connection whose transaction will write. On SQLite such a
 #: transaction starts with ``BEGIN IMMEDIATE`` so it takes the write lock up front instead of
@@ -15,18 +17,25 @@ __all__ = ["WRITE_OPTION", "make_engine", "write_lock"]
 WRITE_OPTION = "shoplabel_write"
 
 
-_WRITE_LOCKS: dict[int, threading.Lock] = {}
+_WRITE_LOCK_ATTR = "_shoplabel_writer_lock"
+_WRITE_ENGINE_ATTR = "_shoplabel_write_engine"
 
 
-def write_lock(engine: Engine) -> threading.Lock | None:
-    """The in-process lock serialising SQLite write transactions (``None`` elsewhere).
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` with :data:`WRITE_OPTION` set, made once per engine and kept on it
+    (deriving an option engine on every unit of work cost as much as a query)."""
+    derived: Engine | None = getattr(engine, _WRITE_ENGINE_ATTR, None)
+    if derived is None:
+        derived = engine.execution_options(**{WRITE_OPTION: True})
+        setattr(engine, _WRITE_ENGINE_ATTR, derived)
+    return derived
 
-    SQLite has one writer. Without this lock, threads of one process contending for it sleep
-    in SQLite's busy handler (backing off up to 100 ms), which made p99 latency seconds long
-    under 16 concurrent workers; queueing on a lock hands the database over at once. Other
-    processes still meet SQLite's own lock and busy timeout.
-    """
-    return _WRITE_LOCKS.get(id(engine))
+
+def write_lock(engine: Engine) -> WriterLock | None:
+    """The lock serialising SQLite write transactions (``None`` elsewhere); see
+    :mod:`shoplabel.storage.writer_lock`."""
+    lock: WriterLock | None = getattr(engine, _WRITE_LOCK_ATTR, None)
+    return lock
 
 
 def _sqlite_hooks(engine: Engine) -> None:
@@ -44,7 +53,8 @@ def _sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # Straight to the driver: exec_driver_sql runs SQLAlchemy's whole statement path.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -66,6 +76,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             connect_args={"check_same_thread": False},
         )
         _sqlite_hooks(engine)
-        _WRITE_LOCKS[id(engine)] = threading.Lock()
+        database = engine.url.database
+        on_disk = bool(database) and database != ":memory:" and "mode=memory" not in url
+        # Kept on the engine, not in a dict keyed by id(): ids of disposed engines are reused.
+        lock = WriterLock(Path(f"{database}-writer.lock") if on_disk else None)
+        setattr(engine, _WRITE_LOCK_ATTR, lock)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

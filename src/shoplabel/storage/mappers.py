@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 from shoplabel.domain.annotations import (
@@ -14,8 +16,8 @@ from shoplabel.domain.annotations import (
 from shoplabel.domain.ids import AnnotationId, ItemId, JobId, LeaseId, ProjectId, TokenId, UserId
 from shoplabel.domain.items import Item, ItemStatus
 from shoplabel.domain.jobs import Job, JobKind, JobStatus
-from shoplabel.domain.labels import parse_schema
-from shoplabel.domain.projects import Project, ProjectCounters, parse_settings
+from shoplabel.domain.labels import LabelSchema, parse_schema
+from shoplabel.domain.projects import Project, ProjectCounters, ProjectSettings, parse_settings
 from shoplabel.domain.users import ApiToken, Role, User, UserStatus
 
 __all__ = [
@@ -52,6 +54,29 @@ def to_token(r: Any) -> ApiToken:
     )
 
 
+@lru_cache(maxsize=256)
+def _parsed_json(
+    schema: str, settings: str, display_fields: str
+) -> tuple[LabelSchema, ProjectSettings, tuple[str, ...]]:
+    return (
+        parse_schema(json.loads(schema)),
+        parse_settings(json.loads(settings)),
+        tuple(json.loads(display_fields)),
+    )
+
+
+def _project_config(r: Any) -> tuple[LabelSchema, ProjectSettings, tuple[str, ...]]:
+    """Schema, settings and display fields of a project row.
+
+    The hot read (``projects.get``, twice per next + submit cycle) selects these JSON columns
+    as text; validating them cost more than the query, so the parsed, immutable result is
+    memoised by the exact text. Rows from the ORM carry decoded JSON and are parsed as is.
+    """
+    if isinstance(r.label_schema, str):
+        return _parsed_json(r.label_schema, r.settings, r.display_fields)
+    return parse_schema(r.label_schema), parse_settings(r.settings), tuple(r.display_fields)
+
+
 def to_project(r: Any) -> Project:
     counters = ProjectCounters(
         n_items=r.n_items,
@@ -61,15 +86,16 @@ def to_project(r: Any) -> Project:
         n_annotations=r.n_annotations,
         n_skips=r.n_skips,
     )
+    schema, settings, display_fields = _project_config(r)
     return Project(
         id=ProjectId(r.id),
         name=r.name,
         owner_id=UserId(r.owner_id),
         template=r.template,
-        schema=parse_schema(r.label_schema),
+        schema=schema,
         instructions=r.instructions,
-        display_fields=tuple(r.display_fields),
-        settings=parse_settings(r.settings),
+        display_fields=display_fields,
+        settings=settings,
         created_at=r.created_at,
         counters=counters,
         description=r.description,

@@ -6,19 +6,21 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
-from shoplabel.storage.engine import WRITE_OPTION, write_lock
+from shoplabel.storage.engine import write_engine, write_lock
 from shoplabel.storage.repositories.ai import SqlAiRepository
 from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
 )
 from shoplabel.storage.repositories.audit import SqlAuditRepository
+from shoplabel.storage.repositories.base import Repository
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
 from shoplabel.storage.repositories.dataquality import SqlDataQualityRepository
 from shoplabel.storage.repositories.health import SqlHealthRepository
@@ -44,6 +46,32 @@ _BUSY_MARKERS = ("database is locked", "deadlock detected", "could not serialize
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+_REPOSITORIES: dict[str, type[Repository]] = {
+    "users": SqlUserRepository,
+    "tokens": SqlTokenRepository,
+    "projects": SqlProjectRepository,
+    "items": SqlItemRepository,
+    "leases": SqlLeaseRepository,
+    "annotations": SqlAnnotationRepository,
+    "consensus": SqlConsensusRepository,
+    "jobs": SqlJobRepository,
+    "worker_models": SqlWorkerModelRepository,
+    "workers": SqlWorkerStateRepository,
+    "reviews": SqlReviewRepository,
+    "quality": SqlQualityRepository,
+    "dashboards": SqlDashboardRepository,
+    "privacy": SqlPrivacyRepository,
+    "audit": SqlAuditRepository,
+    "ledger": SqlLedgerRepository,
+    "pay_rules": SqlPayRuleRepository,
+    "payouts": SqlPayoutRepository,
+    "leaderboards": SqlLeaderboardRepository,
+    "health": SqlHealthRepository,
+    "data_quality": SqlDataQualityRepository,
+    "ai": SqlAiRepository,
+}
 
 
 class SqlUnitOfWork:
@@ -76,7 +104,7 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
-        self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        self._write_engine = write_engine(engine)
         self._lock = write_lock(engine)
         self._locked = False
         self._clock = clock
@@ -92,35 +120,26 @@ class SqlUnitOfWork:
     def _open(self, bind: Engine) -> None:
         if self._session is not None:
             raise RuntimeError("unit of work is already open; use one per transaction")
-        s = Session(bind=bind, expire_on_commit=False, autoflush=False)
-        self._session = s
-        self.users = SqlUserRepository(s, self._clock)
-        self.tokens = SqlTokenRepository(s, self._clock)
-        self.projects = SqlProjectRepository(s, self._clock)
-        self.items = SqlItemRepository(s, self._clock)
-        self.leases = SqlLeaseRepository(s, self._clock)
-        self.annotations = SqlAnnotationRepository(s, self._clock)
-        self.consensus = SqlConsensusRepository(s, self._clock)
-        self.jobs = SqlJobRepository(s, self._clock)
-        self.worker_models = SqlWorkerModelRepository(s, self._clock)
-        self.workers = SqlWorkerStateRepository(s, self._clock)
-        self.reviews = SqlReviewRepository(s, self._clock)
-        self.quality = SqlQualityRepository(s, self._clock)
-        self.dashboards = SqlDashboardRepository(s, self._clock)
-        self.privacy = SqlPrivacyRepository(s, self._clock)
-        self.audit = SqlAuditRepository(s, self._clock)
-        self.ledger = SqlLedgerRepository(s, self._clock)
-        self.pay_rules = SqlPayRuleRepository(s, self._clock)
-        self.payouts = SqlPayoutRepository(s, self._clock)
-        self.leaderboards = SqlLeaderboardRepository(s, self._clock)
-        self.health = SqlHealthRepository(s, self._clock)
-        self.data_quality = SqlDataQualityRepository(s, self._clock)
-        self.ai = SqlAiRepository(s, self._clock)
+        self._session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Repositories are built on first use: a request touches 5 of the 13, and building
+        # all of them on every unit of work showed in the request profile.
+        repo = _REPOSITORIES.get(name)
+        if repo is None:
+            raise AttributeError(name)
+        if self._session is None:
+            raise RuntimeError(f"uow.{name} used outside a unit of work")
+        value = repo(self._session, self._clock)
+        self.__dict__[name] = value
+        return value
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None
         if session is None:
             return
+        for name in _REPOSITORIES:
+            self.__dict__.pop(name, None)
         try:
             session.rollback()
         finally:

@@ -1,4 +1,10 @@
-"""Request dependencies: the platform, units of work, the acting user and an RNG."""
+"""Request dependencies: the platform, units of work, the acting user and an RNG.
+
+The dependencies are ``async def`` although they do no I/O of their own: FastAPI runs a plain
+``def`` dependency in the thread pool, and five thread hops per request cost more CPU than the
+next-task service itself. The one that may read the database (authentication, on a token
+cache miss) hands that read to the thread pool explicitly.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Annotated
 import numpy as np
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shoplabel.bootstrap import Platform
 from shoplabel.domain.ports import UnitOfWork
@@ -36,7 +43,7 @@ _cookie = APIKeyCookie(
 )
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
@@ -44,12 +51,12 @@ def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-def get_uow(platform: PlatformDep) -> UnitOfWork:
+async def get_uow(platform: PlatformDep) -> UnitOfWork:
     """A fresh unit of work; the service called with it owns the transaction."""
     return platform.uow()
 
 
-def get_uow_factory(platform: PlatformDep) -> Callable[[], UnitOfWork]:
+async def get_uow_factory(platform: PlatformDep) -> Callable[[], UnitOfWork]:
     """For services that run many short transactions (imports, exports)."""
     return platform.uow
 
@@ -67,7 +74,14 @@ class Credentials:
     via_cookie: bool
 
 
-def get_credentials(
+async def _authenticate(platform: Platform, secret: str) -> Actor:
+    cache = platform.token_cache
+    if cache is not None and (actor := auth.cached_actor(cache, secret=secret)) is not None:
+        return actor
+    return await run_in_threadpool(auth.authenticate, platform.uow(), secret=secret, cache=cache)
+
+
+async def get_credentials(
     request: Request,
     platform: PlatformDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -81,13 +95,13 @@ def get_credentials(
         CsrfTokenInvalid: a cookie-authenticated unsafe request without a valid CSRF token.
     """
     if bearer is not None:
-        actor = auth.authenticate(platform.uow(), secret=bearer.credentials)
+        actor = await _authenticate(platform, bearer.credentials)
         return Credentials(actor=actor, secret=bearer.credentials, via_cookie=False)
     if not session:
         raise AuthenticationFailed(
             "not authenticated: log in, or send 'Authorization: Bearer <token>'"
         )
-    actor = auth.authenticate(platform.uow(), secret=session)
+    actor = await _authenticate(platform, session)
     if request.method in UNSAFE_METHODS and not csrf_matches(
         platform.secret, session, request.headers.get(CSRF_HEADER)
     ):
@@ -98,7 +112,7 @@ def get_credentials(
     return Credentials(actor=actor, secret=session, via_cookie=True)
 
 
-def get_actor(credentials: Annotated[Credentials, Depends(get_credentials)]) -> Actor:
+async def get_actor(credentials: Annotated[Credentials, Depends(get_credentials)]) -> Actor:
     return credentials.actor
 
 
@@ -106,7 +120,7 @@ CurrentCredentials = Annotated[Credentials, Depends(get_credentials)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
 
-def get_rng() -> np.random.Generator:
+async def get_rng() -> np.random.Generator:
     """A generator seeded from OS entropy per request: no shared state between threads."""
     return np.random.default_rng()
 

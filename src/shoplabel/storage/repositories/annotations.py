@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Annotation, AnnotationStatus, NewAnnotation
@@ -23,6 +23,7 @@ __all__ = ["SqlAnnotationRepository", "SqlConsensusRepository"]
 _T = cast(Table, AnnotationRow.__table__)
 _STREAM_BATCH = 10_000
 _INSERT = insert(_T).returning(*_T.c)
+_FOR_ITEM = select(_T).where(_T.c.item_id == bindparam("b_item")).order_by(_T.c.id)
 
 
 class SqlAnnotationRepository(Repository):
@@ -49,9 +50,7 @@ class SqlAnnotationRepository(Repository):
         return to_annotation(row)
 
     def list_for_item(self, item_id: ItemId) -> list[Annotation]:
-        rows = self._s.execute(
-            select(_T).where(AnnotationRow.item_id == item_id).order_by(AnnotationRow.id)
-        )
+        rows = self._s.execute(_FOR_ITEM, {"b_item": item_id})
         return [to_annotation(r) for r in rows]
 
     def list_for_items(self, item_ids: Sequence[ItemId]) -> dict[ItemId, list[Annotation]]:

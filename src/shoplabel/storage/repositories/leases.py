@@ -7,9 +7,10 @@ Every state change is a conditional ``UPDATE ... WHERE state = 'active'``: a lea
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.annotations import Lease, LeaseState
@@ -102,20 +103,25 @@ class SqlLeaseRepository(Repository):
 
         Walks ``ix_leases_sweep``; when nothing is due this is one empty index range scan.
         """
-        due = (
-            select(LeaseRow.id)
-            .where(
-                LeaseRow.project_id == project_id,
-                LeaseRow.state == _ACTIVE,
-                LeaseRow.expires_at <= now,
-            )
-            .limit(limit)
-            .scalar_subquery()
+        params = {"b_project": project_id, "b_now": now}
+        return [ItemId(i) for i in self._s.scalars(_expire_due(limit), params)]
+
+
+@cache
+def _expire_due(limit: int) -> Update:
+    due = (
+        select(_T.c.id)
+        .where(
+            _T.c.project_id == bindparam("b_project"),
+            _T.c.state == _ACTIVE,
+            _T.c.expires_at <= bindparam("b_now"),
         )
-        stmt = (
-            update(LeaseRow)
-            .where(LeaseRow.id.in_(due), LeaseRow.state == _ACTIVE)
-            .values(state=LeaseState.EXPIRED.value, settled_at=now)
-            .returning(LeaseRow.item_id)
-        )
-        return [ItemId(i) for i in self._s.scalars(stmt)]
+        .limit(limit)
+        .scalar_subquery()
+    )
+    return (
+        update(_T)
+        .where(_T.c.id.in_(due), _T.c.state == _ACTIVE)
+        .values(state=LeaseState.EXPIRED.value, settled_at=bindparam("b_now"))
+        .returning(_T.c.item_id)
+    )

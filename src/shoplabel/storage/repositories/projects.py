@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, Text, Update, bindparam, select, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.exc import IntegrityError
 
 from shoplabel.domain.ids import ProjectId, UserId
@@ -19,11 +21,24 @@ __all__ = ["SqlProjectRepository"]
 
 _P = cast(Table, ProjectRow.__table__)
 _M = cast(Table, ProjectMemberRow.__table__)
-_GET = select(_P).where(_P.c.id == bindparam("b_id"))
+# The JSON configuration columns come back as text: to_project memoises their parsing.
+_AS_TEXT = ("label_schema", "settings", "display_fields")
+_GET = select(*(cast_(c, Text).label(c.name) if c.name in _AS_TEXT else c for c in _P.c)).where(
+    _P.c.id == bindparam("b_id")
+)
 _IS_MEMBER = select(_M.c.user_id).where(
     _M.c.project_id == bindparam("b_project"), _M.c.user_id == bindparam("b_user")
 )
 _COUNTERS = frozenset({"n_items", "n_open", "n_done", "n_review", "n_annotations", "n_skips"})
+
+
+@cache
+def _add_counters(names: tuple[str, ...]) -> Update:
+    return (
+        update(_P)
+        .where(_P.c.id == bindparam("b_id"))
+        .values({n: _P.c[n] + bindparam(f"d_{n}") for n in names})
+    )
 
 
 class SqlProjectRepository(Repository):
@@ -97,9 +112,10 @@ class SqlProjectRepository(Repository):
         unknown = set(deltas) - _COUNTERS
         if unknown:
             raise KeyError(f"unknown project counters {sorted(unknown)}")
-        values = {k: getattr(ProjectRow, k) + v for k, v in deltas.items() if v}
-        if values:
-            self._s.execute(update(ProjectRow).where(ProjectRow.id == project_id).values(values))
+        changed = {k: v for k, v in deltas.items() if v}
+        if changed:
+            params = {"b_id": project_id, **{f"d_{k}": v for k, v in changed.items()}}
+            self._s.execute(_add_counters(tuple(sorted(changed))), params)
 
     def is_member(self, project_id: ProjectId, user_id: UserId) -> bool:
         params = {"b_project": project_id, "b_user": user_id}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.storage.repositories.base import Repository
@@ -13,7 +13,8 @@ from shoplabel.storage.tables import WorkerModelRow
 
 __all__ = ["SqlWorkerModelRepository"]
 
-_VERSION = select(WorkerModelRow.version).where(WorkerModelRow.project_id == bindparam("b_project"))
+_W = cast(Table, WorkerModelRow.__table__)
+_VERSION = select(_W.c.version).where(_W.c.project_id == bindparam("b_project"))
 
 
 class SqlWorkerModelRepository(Repository):

@@ -33,7 +33,10 @@ __all__ = ["api_router"]
 def api_router() -> APIRouter:
     """A new router holding every API route under :data:`API_PREFIX`."""
     router = APIRouter(prefix=API_PREFIX)
+    # Routes are matched in this order, one regex at a time: the labelling loop (next task,
+    # submit) is by far the most frequent request, so its router comes first.
     for module in (
+        tasks,
         auth,
         accounts,
         projects,
@@ -42,7 +45,6 @@ def api_router() -> APIRouter:
         jobs,
         exams,
         standing,
-        tasks,
         items,
         annotations,
         review,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from shoplabel.domain.ids import LeaseId, ProjectId
 from shoplabel.services import assignment, submissions
 from shoplabel.web.deps import CurrentActor, RngDep, UowDep
+from shoplabel.web.responses import model_response
 from shoplabel.web.schemas.work import AnnotationRead, AnnotationSubmit, TaskRead
 
 __all__ = ["router"]
@@ -19,24 +20,22 @@ router = APIRouter(tags=["tasks"])
     response_model=TaskRead,
     responses={204: {"description": "Nothing is left for you in this project."}},
 )
-def next_task(
-    project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngDep
-) -> TaskRead | Response:
+def next_task(project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngDep) -> Response:
     """Lease the next item to label (or the one you already hold)."""
     task = assignment.next_task(uow, actor=actor, project_id=project_id, rng=rng)
     if task is None:
         return Response(status_code=204)
-    return TaskRead.from_domain(task)
+    return model_response(TaskRead.from_domain(task))
 
 
-@router.post("/tasks/{lease_id}/annotations", status_code=201)
+@router.post("/tasks/{lease_id}/annotations", status_code=201, response_model=AnnotationRead)
 def submit_annotation(
     lease_id: LeaseId, body: AnnotationSubmit, actor: CurrentActor, uow: UowDep
-) -> AnnotationRead:
+) -> Response:
     annotation = submissions.submit(
         uow, actor=actor, lease_id=lease_id, value=body.value, duration_ms=body.duration_ms
     )
-    return AnnotationRead.from_domain(annotation)
+    return model_response(AnnotationRead.from_domain(annotation), status_code=201)
 
 
 @router.post("/tasks/{lease_id}/skip", status_code=204)

@@ -61,7 +61,7 @@ def page_user(request: Request, platform: PlatformDep) -> PageUser:
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
         raise AuthenticationFailed("log in first")
-    actor = auth.authenticate(platform.uow(), secret=session)
+    actor = auth.authenticate(platform.uow(), secret=session, cache=platform.token_cache)
     return PageUser(actor=actor, csrf=csrf_token(platform.secret, session), session=session)
 
 
