@@ -58,15 +58,12 @@ class SqlItemRepository(Repository):
         """Insert ``items``, skipping external ids already stored; return how many were new."""
         if not items:
             return 0
-        # Rows without an original (almost all) leave the column out, and external ids come
-        # back only when some row has import flags: both keep the hot insert as it was.
-        plain = [it for it in items if it.original is None]
-        cleaned = [it for it in items if it.original is not None]
+        # A batch without any original (the usual case) leaves the column out, and external
+        # ids come back only when some row has import flags: the hot insert stays lean. One
+        # statement per batch keeps ids in file order.
+        with_original = any(it.original is not None for it in items)
         flagged = {it.external_id: it.flags for it in items if it.flags}
-        inserted: list[Any] = []
-        for part, with_original in ((plain, False), (cleaned, True)):
-            if part:
-                inserted += self._insert(project_id, part, with_original, bool(flagged))
+        inserted = self._insert(project_id, items, with_original, bool(flagged))
         if flagged:
             self._add_import_flags(project_id, flagged, inserted)
         return len(inserted)
