@@ -81,6 +81,7 @@ def test_import_cleans_validates_and_keeps_the_original(db: Database, tmp_path: 
         (7, "left.name", "missing_value"),
     ]
     items = _items(db, project)
+    assert items["p1"].id < items["p2"].id  # cleaned rows keep their place in file order
     cleaned = items["p1"]
     assert cleaned.payload["left"] == {"name": "iPhone15 Pro 256GB", "price": 1099.0}
     orig = originals.item_original(db.uow(), actor=owner, item_id=cleaned.id)

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, exists, insert, select, text, update
@@ -118,14 +117,12 @@ class SqlItemRepository(Repository):
         return {ext: ItemId(i) for i, ext in self._add(project_id, items, ids=True)}
 
     def _add(self, project_id: ProjectId, items: Sequence[NewItem], *, ids: bool) -> list[Any]:
-        # Rows without an original (almost all) leave the column out, and external ids come
-        # back only when asked for or some row has import flags: both keep the hot insert as
-        # it was.
-        # Runs of consecutive rows keep the file's order in the ids (the queue's tie-break).
+        # A batch without any original (the usual case) leaves the column out, and external
+        # ids come back only when asked for or some row has import flags: the hot insert stays
+        # lean. One statement per batch keeps ids in file order.
+        with_original = any(it.original is not None for it in items)
         flagged = {it.external_id: it.flags for it in items if it.flags}
-        inserted: list[Any] = []
-        for with_original, run in groupby(items, key=lambda it: it.original is not None):
-            inserted += self._insert(project_id, list(run), with_original, ids or bool(flagged))
+        inserted = self._insert(project_id, items, with_original, ids or bool(flagged))
         if flagged:
             self._add_import_flags(project_id, flagged, inserted)
         return inserted
