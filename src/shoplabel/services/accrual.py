@@ -24,11 +24,11 @@ from typing import Any
 from shoplabel.domain.annotations import Annotation, AnnotationSource, AnnotationStatus
 from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
-from shoplabel.domain.ledger import EntryKind, NewEntry, transfer
+from shoplabel.domain.ledger import EntryKind, LedgerEntry, NewEntry, transfer
 from shoplabel.domain.pay_rules import PayRuleVersion, apply_cap, reward_for, rule_at
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
-from shoplabel.services.ledger import project_account, record_entries, worker_account, write
+from shoplabel.services.ledger import project_account, record_entries, worker_account
 
 __all__ = ["CURSOR", "AccrualReport", "accrue"]
 
@@ -52,7 +52,7 @@ class _Batch:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.posted: list[tuple[int, NewEntry]] = []
+        self.pending: dict[str, NewEntry] = {}
         self._projects: dict[ProjectId, Project] = {}
         self._rules: dict[ProjectId, list[PayRuleVersion]] = {}
         self._earned: dict[tuple[ProjectId, UserId, date], int] = {}
@@ -68,9 +68,21 @@ class _Batch:
         return rule_at(self._rules[project_id], at)
 
     def post(self, entry: NewEntry) -> None:
-        entry_id = write(self.uow, entry)
-        if entry_id is not None:
-            self.posted.append((entry_id, entry))
+        """Queue ``entry``; the batch's entries are written together by :meth:`flush`."""
+        self.pending.setdefault(entry.cause, entry)
+
+    def find(self, cause: str) -> NewEntry | LedgerEntry | None:
+        """An entry of this batch not written yet, else the stored one."""
+        return self.pending.get(cause) or self.uow.ledger.find(cause)
+
+    def existing(self, causes: list[str]) -> set[str]:
+        return {c for c in causes if c in self.pending} | self.uow.ledger.existing(causes)
+
+    def flush(self) -> int:
+        """Write the queued entries (those whose cause is new) and their one audit record."""
+        posted = self.uow.ledger.post_many(list(self.pending.values()), now=self.uow.now())
+        record_entries(self.uow, posted)
+        return len(posted)
 
     def earned(self, key: tuple[ProjectId, UserId, date]) -> int:
         if key not in self._earned:
@@ -162,7 +174,7 @@ def _accept_item(b: _Batch, body: Mapping[str, Any], at: datetime) -> None:
         for a in b.uow.annotations.list_for_item(item_id)
         if a.status is AnnotationStatus.VALID and a.source is AnnotationSource.HUMAN
     ]
-    done = b.uow.ledger.existing([f"reward:label:{a.id}" for a in labels])
+    done = b.existing([f"reward:label:{a.id}" for a in labels])
     final = _agreement_key(_final_value(b.uow, item_id, labels))
     amount = reward_for(v.rule, template=b.project(project_id).template, n_labels=len(labels))
     for a in labels:
@@ -204,7 +216,7 @@ def _reject(b: _Batch, a: Annotation, *, reason: str, at: datetime) -> None:
     if v is None:
         return
     currency = v.rule.currency
-    reward = b.uow.ledger.find(f"reward:label:{a.id}")
+    reward = b.find(f"reward:label:{a.id}")
     if reward is None:
         b.withhold(v, a, reason=f"rejected: {reason}", day=a.created_at.date())
     elif reward.kind is EntryKind.REWARD and reward.amount > 0 and v.rule.withhold_rejected:
@@ -296,9 +308,9 @@ def _run_batch(uow: UnitOfWork, batch: int) -> tuple[int, int, int]:
     b = _Batch(uow)
     for _, body in records:
         _handle(b, json.loads(body))
-    record_entries(uow, b.posted)
+    n_entries = b.flush()
     uow.commit()
-    return len(records), len(b.posted), new_cursor
+    return len(records), n_entries, new_cursor
 
 
 def accrue(
