@@ -5,9 +5,9 @@ and pays three labels). Cycles run in alternating blocks: with the audit record 
 writes switched off (``services.audit.record`` replaced by a no-op: the code as it was before
 payments) and on. After each "on" block the pay pipeline (seal + accrue + seal) runs and is
 timed too (after every ``--pay-every`` blocks), because its ledger and audit writes are work
-the same server does in the background. Reported, as wall time and as this process's CPU time (the machine is shared, so
-wall time mostly measures other people's load): median ms per cycle off / on, the pipeline's ms
-per label, and the overhead ``(on - off + pipeline per label) / off``. Usage::
+the same server does in the background. Reported, as wall time and as this process's CPU time
+(the machine is shared, so wall time mostly measures other people's load): median ms per cycle
+off / on, the pipeline's ms per label, and the overhead ``(on - off + pipeline per label) / off``. Usage::
 
     .venv/bin/python -m benchmarks.pay_overhead --db both --blocks 20 --block-cycles 50
 """
