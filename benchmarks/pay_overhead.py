@@ -3,13 +3,15 @@
 One platform, one project with a pay rule (max overlap 3, so every third label closes an item
 and pays three labels). Cycles run in alternating blocks: with the audit record that submit
 writes switched off (``services.audit.record`` replaced by a no-op: the code as it was before
-payments) and on. After each "on" block the pay pipeline (seal + accrue + seal) runs and is
-timed too (after every ``--pay-every`` blocks), because its ledger and audit writes are work
+payments) and on. The pay pipeline (seal + accrue + seal) runs after every ``--pay-every``
+blocks and is timed too, because its ledger and audit writes are work
 the same server does in the background. Reported, as wall time and as this process's CPU time
 (the machine is shared, so wall time mostly measures other people's load): median ms per cycle
-off / on, the pipeline's ms per label, and the overhead ``(on - off + pipeline per label) / off``. Usage::
+off / on, the pipeline's ms per label, and the overhead
+``(on - off + pipeline per label) / off``. Usage::
 
-    .venv/bin/python -m benchmarks.pay_overhead --db both --blocks 20 --block-cycles 50
+    .venv/bin/python -m benchmarks.pay_overhead --db both --blocks 20 --block-cycles 50 \
+        --pay-every 4
 """
 
 from __future__ import annotations
