@@ -261,3 +261,17 @@ def test_the_job_worker_accrues_pay_by_itself(db: Database) -> None:
     finally:
         worker.stop()
     assert available(db.uow, crowd.workers[1])["available"] == 5
+
+
+def test_labels_rejected_before_the_run_are_never_paid(db: Database) -> None:
+    crowd = build(db.uow, n_items=3)
+    label_pairs(db.uow, crowd, 2)
+    with db.uow() as uow:
+        reject_labels(uow, uow.projects.get(crowd.project.id), crowd.workers[0].user_id)
+        uow.commit()
+    report = pay_run.run(db.uow)  # acceptance and rejection in one accrual batch
+    assert report.n_entries == 4  # w1's two rewards, w0's two "withheld"
+    assert available(db.uow, crowd.workers[0])["available"] == 0
+    assert available(db.uow, crowd.workers[1])["available"] == 10
+    kinds = {e.kind for e in earnings.my_earnings(db.uow(), actor=crowd.workers[0]).entries}
+    assert kinds == {EntryKind.WITHHELD}

@@ -24,11 +24,11 @@ from typing import Any
 from shoplabel.domain.annotations import Annotation, AnnotationSource, AnnotationStatus
 from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
-from shoplabel.domain.ledger import EntryKind, NewEntry, transfer
+from shoplabel.domain.ledger import EntryKind, LedgerEntry, NewEntry, transfer
 from shoplabel.domain.pay_rules import PayRuleVersion, apply_cap, reward_for, rule_at
-from shoplabel.domain.ports import UnitOfWork
+from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
 from shoplabel.domain.projects import Project
-from shoplabel.services.ledger import project_account, record_entries, worker_account, write
+from shoplabel.services.ledger import project_account, record_entries, worker_account
 
 __all__ = ["CURSOR", "AccrualReport", "accrue"]
 
@@ -52,7 +52,11 @@ class _Batch:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.posted: list[tuple[int, NewEntry]] = []
+        self.pending: dict[str, NewEntry] = {}
+        self._labels: dict[ItemId, list[Annotation]] = {}
+        self._consensus: dict[ItemId, ConsensusWrite] = {}
+        self._known: set[str] = set()
+        self._stored: set[str] = set()
         self._projects: dict[ProjectId, Project] = {}
         self._rules: dict[ProjectId, list[PayRuleVersion]] = {}
         self._earned: dict[tuple[ProjectId, UserId, date], int] = {}
@@ -68,9 +72,42 @@ class _Batch:
         return rule_at(self._rules[project_id], at)
 
     def post(self, entry: NewEntry) -> None:
-        entry_id = write(self.uow, entry)
-        if entry_id is not None:
-            self.posted.append((entry_id, entry))
+        """Queue ``entry``; the batch's entries are written together by :meth:`flush`."""
+        self.pending.setdefault(entry.cause, entry)
+
+    def find(self, cause: str) -> NewEntry | LedgerEntry | None:
+        """An entry of this batch not written yet, else the stored one."""
+        return self.pending.get(cause) or self.uow.ledger.find(cause)
+
+    def existing(self, causes: list[str]) -> set[str]:
+        stored = {c for c in causes if c in self._stored}
+        unknown = [c for c in causes if c not in self._known]
+        return {c for c in causes if c in self.pending} | stored | self.uow.ledger.existing(unknown)
+
+    def prefetch(self, item_ids: list[ItemId]) -> None:
+        """Read the labels, consensus and reward entries of the batch's accepted items in
+        three queries instead of three per item."""
+        self._labels = self.uow.annotations.list_for_items(item_ids)
+        self._consensus = self.uow.consensus.get_many(item_ids)
+        causes = [f"reward:label:{a.id}" for rows in self._labels.values() for a in rows]
+        self._known = set(causes)
+        self._stored = self.uow.ledger.existing(causes)
+
+    def labels(self, item_id: ItemId) -> list[Annotation]:
+        if item_id in self._labels:
+            return self._labels[item_id]
+        return self.uow.annotations.list_for_item(item_id)
+
+    def consensus(self, item_id: ItemId) -> ConsensusWrite | None:
+        if item_id in self._labels:
+            return self._consensus.get(item_id)
+        return self.uow.consensus.get_many([item_id]).get(item_id)
+
+    def flush(self) -> int:
+        """Write the queued entries (those whose cause is new) and their one audit record."""
+        posted = self.uow.ledger.post_many(list(self.pending.values()), now=self.uow.now())
+        record_entries(self.uow, posted)
+        return len(posted)
 
     def earned(self, key: tuple[ProjectId, UserId, date]) -> int:
         if key not in self._earned:
@@ -144,8 +181,8 @@ class _Batch:
         )
 
 
-def _final_value(uow: UnitOfWork, item_id: ItemId, labels: list[Annotation]) -> Any:
-    consensus = uow.consensus.get_many([item_id]).get(item_id)
+def _final_value(b: _Batch, item_id: ItemId, labels: list[Annotation]) -> Any:
+    consensus = b.consensus(item_id)
     if consensus is not None:
         return consensus.value
     counts = Counter(_agreement_key(a.value) for a in labels)
@@ -159,11 +196,11 @@ def _accept_item(b: _Batch, body: Mapping[str, Any], at: datetime) -> None:
         return
     labels = [
         a
-        for a in b.uow.annotations.list_for_item(item_id)
+        for a in b.labels(item_id)
         if a.status is AnnotationStatus.VALID and a.source is AnnotationSource.HUMAN
     ]
-    done = b.uow.ledger.existing([f"reward:label:{a.id}" for a in labels])
-    final = _agreement_key(_final_value(b.uow, item_id, labels))
+    done = b.existing([f"reward:label:{a.id}" for a in labels])
+    final = _agreement_key(_final_value(b, item_id, labels))
     amount = reward_for(v.rule, template=b.project(project_id).template, n_labels=len(labels))
     for a in labels:
         if f"reward:label:{a.id}" in done:
@@ -204,7 +241,7 @@ def _reject(b: _Batch, a: Annotation, *, reason: str, at: datetime) -> None:
     if v is None:
         return
     currency = v.rule.currency
-    reward = b.uow.ledger.find(f"reward:label:{a.id}")
+    reward = b.find(f"reward:label:{a.id}")
     if reward is None:
         b.withhold(v, a, reason=f"rejected: {reason}", day=a.created_at.date())
     elif reward.kind is EntryKind.REWARD and reward.amount > 0 and v.rule.withhold_rejected:
@@ -271,6 +308,13 @@ def _quality_rejected(b: _Batch, body: Mapping[str, Any], at: datetime) -> None:
         after = rows[-1].id
 
 
+def _accepts_item(body: Mapping[str, Any]) -> bool:
+    kind = body.get("kind")
+    return (kind == AuditKind.LABEL_SUBMITTED and bool(body.get("accepted"))) or (
+        kind == AuditKind.REVIEW_DECIDED and body.get("outcome") == "resolved"
+    )
+
+
 def _handle(b: _Batch, body: Mapping[str, Any]) -> None:
     kind, at = body.get("kind"), datetime.fromisoformat(body["at"])
     if kind == AuditKind.LABEL_SUBMITTED:
@@ -294,11 +338,13 @@ def _run_batch(uow: UnitOfWork, batch: int) -> tuple[int, int, int]:
     if not uow.audit.advance_cursor(CURSOR, cursor, new_seq=new_cursor):
         return -1, 0, cursor
     b = _Batch(uow)
-    for _, body in records:
-        _handle(b, json.loads(body))
-    record_entries(uow, b.posted)
+    bodies = [json.loads(body) for _, body in records]
+    b.prefetch([ItemId(x["item_id"]) for x in bodies if _accepts_item(x)])
+    for body in bodies:
+        _handle(b, body)
+    n_entries = b.flush()
     uow.commit()
-    return len(records), len(b.posted), new_cursor
+    return len(records), n_entries, new_cursor
 
 
 def accrue(

@@ -42,45 +42,60 @@ def _to_entry(r: Any) -> LedgerEntry:
     )
 
 
+def _entry_values(entry: NewEntry, now: datetime) -> dict[str, Any]:
+    return {
+        "cause": entry.cause,
+        "kind": entry.kind.value,
+        "currency": entry.currency,
+        "amount": entry.amount,
+        "withheld": entry.withheld,
+        "project_id": entry.project_id,
+        "worker_id": entry.worker_id,
+        "work_day": entry.work_day,
+        "rule_version": entry.rule_version,
+        "score": entry.score,
+        "score_kind": entry.score_kind,
+        "memo": entry.memo,
+        "created_at": now,
+    }
+
+
 class SqlLedgerRepository(Repository):
     def post(self, entry: NewEntry, *, now: datetime) -> int | None:
         """Insert the entry and its postings; ``None`` (and nothing written) if an entry with
-        the same cause exists. On PostgreSQL a concurrent insert of the same cause waits for
-        the other transaction and then does nothing."""
+        the same cause exists."""
+        posted = self.post_many([entry], now=now)
+        return posted[0][0] if posted else None
+
+    def post_many(
+        self, entries: Sequence[NewEntry], *, now: datetime
+    ) -> list[tuple[int, NewEntry]]:
+        """Insert entries whose cause is new (one multi-row ``INSERT … ON CONFLICT (cause) DO
+        NOTHING RETURNING``) and their postings; return the inserted ones with their ids. On
+        PostgreSQL a concurrent insert of the same cause waits for the other transaction and
+        then does nothing."""
+        if not entries:
+            return []
         stmt = insert_ignoring_conflicts(_E, self._s.get_bind().dialect.name, keys=["cause"])
-        values = {
-            "cause": entry.cause,
-            "kind": entry.kind.value,
-            "currency": entry.currency,
-            "amount": entry.amount,
-            "withheld": entry.withheld,
-            "project_id": entry.project_id,
-            "worker_id": entry.worker_id,
-            "work_day": entry.work_day,
-            "rule_version": entry.rule_version,
-            "score": entry.score,
-            "score_kind": entry.score_kind,
-            "memo": entry.memo,
-            "created_at": now,
-        }
-        entry_id = self._s.execute(stmt.returning(_E.c.id), values).scalar_one_or_none()
-        if entry_id is None:
-            return None
-        if entry.postings:
-            self._s.execute(
-                _POSTINGS,
-                [
-                    {
-                        "entry_id": entry_id,
-                        "account_kind": p.account.kind.value,
-                        "owner_id": p.account.owner_id,
-                        "currency": p.account.currency,
-                        "amount": p.amount,
-                    }
-                    for p in entry.postings
-                ],
-            )
-        return int(entry_id)
+        rows = self._s.execute(
+            stmt.returning(_E.c.id, _E.c.cause), [_entry_values(e, now) for e in entries]
+        )
+        ids = {str(r.cause): int(r.id) for r in rows}
+        posted = [(ids[e.cause], e) for e in entries if e.cause in ids]
+        postings = [
+            {
+                "entry_id": entry_id,
+                "account_kind": p.account.kind.value,
+                "owner_id": p.account.owner_id,
+                "currency": p.account.currency,
+                "amount": p.amount,
+            }
+            for entry_id, e in posted
+            for p in e.postings
+        ]
+        if postings:
+            self._s.execute(_POSTINGS, postings)
+        return posted
 
     def find(self, cause: str) -> LedgerEntry | None:
         row = self._s.execute(select(_E).where(_E.c.cause == cause)).first()

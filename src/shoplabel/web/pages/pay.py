@@ -103,7 +103,7 @@ def create_payout(
 
 
 @router.post("/admin/payouts/confirm", response_class=RedirectResponse)
-async def confirm_payout(
+def confirm_payout(
     user: PageUserDep,
     platform: PlatformDep,
     uows: UowFactoryDep,
@@ -111,7 +111,8 @@ async def confirm_payout(
     csrf: CsrfField = "",
 ) -> RedirectResponse:
     check_csrf(platform.secret, user, csrf)
-    raw = await file.read(_MAX_CONFIRMATION_BYTES)
+    # A plain def (run in the thread pool): the services below do blocking database work.
+    raw = file.file.read(_MAX_CONFIRMATION_BYTES)
     fmt = "json" if (file.filename or "").lower().endswith(".json") else "csv"
     rows = payout_files.parse_confirmation(raw.decode("utf-8-sig"), fmt=fmt)
     payouts.confirm(uows(), actor=user.actor, batch_id=payout_files.batch_of(rows), rows=rows)
