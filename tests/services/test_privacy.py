@@ -4,6 +4,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,15 @@ def test_reveal_is_for_managers_and_every_reveal_is_audited(db: Database, tmp_pa
     ]
     with pytest.raises(PermissionDenied):
         reveals.list_reveals(db.uow(), actor=worker, project_id=project.id)
+    # Each reveal is also on the tamper-evident trail, without the values.
+    with db.uow().reading() as uow:
+        bodies = [json.loads(body) for _, body in uow.audit.unsealed(limit=10_000)]
+    trail = [b for b in bodies if b["kind"] == "pii.revealed"]
+    assert [(b["actor_id"], b["item_id"], b["reason"]) for b in trail] == [
+        (owner.user_id, item, "dispute #7"),
+        (admin.user_id, item, "audit"),
+    ]
+    assert not leaks(json.dumps(trail, ensure_ascii=False))
 
 
 def test_tampered_or_unkeyed_data_fails_clearly_and_records_nothing(

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from shoplabel.dataprep.pii.sealing import Sealed
+from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.privacy import Reveal, sealing_context
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, NotFound
+from shoplabel.services import audit
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
 
@@ -106,6 +108,20 @@ def reveal(
             actor_id=actor.user_id,
             fields=sorted(originals),
             reason=why,
+        )
+        # Also on the tamper-evident trail (services.audit): who revealed what and why, never
+        # the values.
+        audit.record(
+            uow,
+            AuditKind.PII_REVEALED,
+            {
+                "reveal_id": reveal_id,
+                "project_id": project.id,
+                "item_id": item_id,
+                "actor_id": actor.user_id,
+                "fields": sorted(originals),
+                "reason": why,
+            },
         )
         uow.commit()
     log.info(
