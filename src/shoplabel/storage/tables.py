@@ -447,6 +447,9 @@ class PayRuleRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     rule: Mapped[dict[str, Any]]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
 
 
 class EmbeddingRow(Base):
