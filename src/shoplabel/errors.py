@@ -14,6 +14,7 @@ __all__ = [
     "AccountDisabled",
     "AnnotationExists",
     "AuthenticationFailed",
+    "BatchTooLarge",
     "CalibrationUnavailable",
     "Conflict",
     "EmptyInput",
@@ -32,13 +33,17 @@ __all__ = [
     "LeaseSettled",
     "LlmAnswerInvalid",
     "LlmUnavailable",
+    "ModelFileInvalid",
+    "ModelNotFound",
     "ModelUnavailable",
     "NotFound",
     "PermissionDenied",
     "ProjectNotFound",
     "ShoplabelError",
+    "SingleClass",
     "StorageBusy",
     "TokenNotFound",
+    "TooFewLabels",
     "UnknownTemplate",
     "UserExists",
     "UserNotFound",
@@ -220,3 +225,34 @@ class LlmAnswerInvalid(Conflict):
     """The LLM answered outside the label set (after the retries)."""
 
     code = "llm_answer_invalid"
+
+
+# --- training (issue 8) ----------------------------------------------------------------------
+class ModelNotFound(NotFound):
+    """No trained model with that id (or in a project the actor may not see)."""
+
+    code = "model_not_found"
+
+
+class TooFewLabels(InvalidInput):
+    """Not enough labelled items (or evaluation items) to train or evaluate a model."""
+
+    code = "too_few_labels"
+
+
+class SingleClass(InvalidInput):
+    """The training labels hold a single class: there is nothing to learn."""
+
+    code = "single_class"
+
+
+class ModelFileInvalid(InvalidInput):
+    """A stored or exported model's files do not load (missing arrays, wrong shapes)."""
+
+    code = "model_file_invalid"
+
+
+class BatchTooLarge(InvalidInput):
+    """A prediction request holds more items than the limit."""
+
+    code = "batch_too_large"

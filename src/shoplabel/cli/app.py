@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from shoplabel.cli import accounts, aggregate, ai, data, demo, mask, projects, serve, simulate
+from shoplabel.cli import (
+    accounts,
+    aggregate,
+    ai,
+    data,
+    demo,
+    mask,
+    projects,
+    serve,
+    simulate,
+    training,
+)
 
 __all__ = ["app", "main"]
 
@@ -32,6 +43,10 @@ app.command("autolabel")(ai.autolabel_project)
 app.command("models")(ai.list_models)
 app.command("llm-label")(ai.llm_label_project)
 app.command("autoreview")(ai.autoreview_project)
+app.command("train")(training.train_project)
+app.command("trained-models")(training.list_trained)
+app.command("model-export")(training.export_model)
+app.command("model-promote")(training.promote_model)
 
 
 def main() -> None:

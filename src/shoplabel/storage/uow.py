@@ -25,6 +25,7 @@ from shoplabel.storage.repositories.leases import SqlLeaseRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
 from shoplabel.storage.repositories.quality import SqlQualityRepository
 from shoplabel.storage.repositories.reviews import SqlReviewRepository
+from shoplabel.storage.repositories.training import SqlTrainingRepository
 from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
 from shoplabel.storage.repositories.worker_models import SqlWorkerModelRepository
 from shoplabel.storage.repositories.workers import SqlWorkerStateRepository
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
     quality: SqlQualityRepository
     dashboards: SqlDashboardRepository
     ai: SqlAiRepository
+    training: SqlTrainingRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.quality = SqlQualityRepository(s, self._clock)
         self.dashboards = SqlDashboardRepository(s, self._clock)
         self.ai = SqlAiRepository(s, self._clock)
+        self.training = SqlTrainingRepository(s, self._clock)
 
     def _close(self, exc: BaseException | None) -> None:
         session, self._session = self._session, None

@@ -19,6 +19,7 @@ from shoplabel.web.api import (
     standing,
     tasks,
     templates,
+    training,
 )
 from shoplabel.web.urls import API_PREFIX
 
@@ -45,6 +46,7 @@ def api_router() -> APIRouter:
         export,
         health,
         ai,
+        training,
     ):
         router.include_router(module.router)
     return router
