@@ -148,7 +148,9 @@ def train_kl_head(
     best = (np.inf, coef.copy(), bias.copy(), 0)
     history: list[float] = []
     epoch = 0
-    starts = range(0, len(train), o.batch_size)
+    # Batches of at most batch_size rows, at least about 20 steps per epoch on small sets.
+    size = max(1, min(o.batch_size, max(32, -(-len(train) // 20))))
+    starts = range(0, len(train), size)
     for epoch in range(1, o.max_epochs + 1):
         for i in starts:
             xb, tb, wb = (
