@@ -194,7 +194,8 @@ def run_task(
             }
         )
         print(
-            f"{name:22s} {source:10s} acc {rep.accuracy:.4f} F1 {rep.macro_f1:.4f} ECE {rep.ece:.4f} ({seconds:.1f}s)",
+            f"{name:22s} {source:10s} acc {rep.accuracy:.4f} F1 {rep.macro_f1:.4f} "
+            f"ECE {rep.ece:.4f} ({seconds:.1f}s)",
             flush=True,
         )
     return out

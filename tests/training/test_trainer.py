@@ -42,7 +42,7 @@ def test_soft_targets_carry_more_than_their_argmax() -> None:
     soft = train_kl_head(x, p, options=TrainOptions(class_weights=False)).head.predict_proba(x)
     hard_t = np.eye(3)[p.argmax(axis=1)]
     hard = train_kl_head(x, hard_t, options=TrainOptions(class_weights=False)).head.predict_proba(x)
-    # Trained on posteriors, the head's confidence tracks them; on one-hot labels it is overconfident.
+    # Trained on posteriors the confidence tracks them; on one-hot labels it is overconfident.
     assert kl_divergence(p, soft).mean() < kl_divergence(p, hard).mean()
 
 

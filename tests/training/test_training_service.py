@@ -24,7 +24,12 @@ from shoplabel.errors import (
 )
 from shoplabel.jobs.worker import drain
 from shoplabel.services import jobs, model_registry
-from shoplabel.services.feedback import FeedbackInput, feedback_summary, submit_feedback
+from shoplabel.services.feedback import (
+    FeedbackInput,
+    feedback_summary,
+    relabel_sample,
+    submit_feedback,
+)
 from shoplabel.services.model_registry import MAX_BATCH, PredictRequest
 from shoplabel.services.prelabel import list_predictions, list_versions
 from shoplabel.services.training import compare, parse_train_options, train
@@ -273,6 +278,9 @@ def test_feedback_sends_done_items_to_review_and_raises_priority(
         after = uow.items.get(done.id)
         flags = uow.ai.review_flags(ab.project.id, after_id=0, limit=10)
     assert after.status is ItemStatus.REVIEW and after.priority == pytest.approx(done.priority + 2)
+    with db.uow().reading() as uow:
+        counters = uow.projects.get(ab.project.id).counters
+    assert counters.n_review >= 1
     assert [f.reason for f in flags] == ["production feedback: wrong_label: bad match"]
     # A positive signal is recorded only; external ids work too.
     ext = next(k for k, v in ab.ids.items() if v == items[1].id)
@@ -311,3 +319,21 @@ def test_feedback_sends_done_items_to_review_and_raises_priority(
             project_id=ab.project.id,
             body=FeedbackInput(signal=FeedbackSignal.CLICKED, item_id=done.id),
         )
+
+
+def test_relabel_sample_sends_a_seeded_share_of_done_items_to_review(
+    db: Database, toolkit: MemoToolkit
+) -> None:
+    ab = gold_project(db, 20)
+    with db.uow().reading() as uow:
+        before = uow.projects.get(ab.project.id).counters
+    n = relabel_sample(db.uow, actor=ab.owner, project_id=ab.project.id, share=0.5, seed=1)
+    assert 0 < n < before.n_done
+    with db.uow().reading() as uow:
+        after = uow.projects.get(ab.project.id).counters
+        flags = uow.ai.review_flags(ab.project.id, after_id=0, limit=100)
+        in_review = uow.items.page(ab.project.id, after_id=0, limit=100, status=ItemStatus.REVIEW)
+    assert (after.n_done, after.n_review) == (before.n_done - n, before.n_review + n)
+    assert len(in_review) == n and {f.reason for f in flags} == {"periodic relabelling sample"}
+    with pytest.raises(InvalidInput):
+        relabel_sample(db.uow, actor=ab.owner, project_id=ab.project.id, share=0.0, seed=1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -95,6 +96,11 @@ def test_train_predict_export_feedback_over_http(api: Api, toolkit: MemoToolkit)
     assert r.json()["signal"] == "irrelevant"
     r = client.post(f"{url}/feedback", json={"external_id": "ext-3", "signal": "meh"}, headers=h)
     assert r.status_code == 422 and error_code(r) == "invalid_request"
+    r = client.post(f"{url}/relabel-sample", json={"share": 0}, headers=h)
+    assert r.status_code == 422 and error_code(r) == "invalid_request"
+    assert client.post(f"{url}/relabel-sample", json={"share": 1}, headers=h).json() == {
+        "n_sent": 0  # nothing is completed yet
+    }
     summary = client.get(f"{url}/feedback", headers=h).json()
     assert summary["counts"] == {"irrelevant": 1} and len(summary["recent"]) == 1
 
@@ -105,19 +111,22 @@ def test_train_predict_export_feedback_over_http(api: Api, toolkit: MemoToolkit)
     assert versions[0]["metrics"]["promoted_from"] == model_id
 
     wk = api.auth("wk")
-    for method, path, body in (
+    managers_only: list[tuple[str, str, dict[str, Any] | None]] = [
         ("post", f"{url}/train", {}),
         ("get", f"{url}/trained-models", None),
         ("post", f"{url}/feedback", {"item_id": 1, "signal": "clicked"}),
         ("get", f"{url}/feedback", None),
-    ):
+        ("post", f"{url}/relabel-sample", {"share": 0.5}),
+    ]
+    for method, path, body in managers_only:
         r = client.request(method, path, json=body, headers=wk)
         assert r.status_code == 403 and error_code(r) == "permission_denied", path
-    for method, path, body in (
+    hidden: list[tuple[str, str, dict[str, Any] | None]] = [
         ("get", f"{API}/models/{model_id}", None),
         ("post", predict, {"items": [{"item_id": 1}]}),
         ("post", f"{API}/models/{model_id}/promote", None),
         ("get", f"{API}/models/{model_id}/export", None),
-    ):
+    ]
+    for method, path, body in hidden:
         r = client.request(method, path, json=body, headers=wk)
         assert r.status_code == 404 and error_code(r) == "model_not_found", path

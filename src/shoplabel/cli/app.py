@@ -47,6 +47,7 @@ app.command("train")(training.train_project)
 app.command("trained-models")(training.list_trained)
 app.command("model-export")(training.export_model)
 app.command("model-promote")(training.promote_model)
+app.command("relabel-sample")(training.relabel_items)
 
 
 def main() -> None:

@@ -12,10 +12,16 @@ from rich.table import Table
 from shoplabel.cli.ai import _toolkit, _with_bar
 from shoplabel.cli.context import AS_USER, console, handle_errors, operator, platform
 from shoplabel.domain.ids import ProjectId
-from shoplabel.services import model_registry
+from shoplabel.services import feedback, model_registry
 from shoplabel.services.training import compare, parse_train_options, train
 
-__all__ = ["export_model", "list_trained", "promote_model", "train_project"]
+__all__ = [
+    "export_model",
+    "list_trained",
+    "promote_model",
+    "relabel_items",
+    "train_project",
+]
 
 
 @handle_errors
@@ -122,3 +128,18 @@ def promote_model(model_id: int, as_user: str | None = AS_USER) -> None:
         ),
     )
     console.print_json(json.dumps({"model_id": model_id, "prelabel_version": version}))
+
+
+@handle_errors
+def relabel_items(
+    project_id: int,
+    share: float = typer.Option(..., help="Share of the completed items to relabel, in (0, 1]."),
+    seed: int = typer.Option(0, help="Seed of the draw (change it each period)."),
+    as_user: str | None = AS_USER,
+) -> None:
+    """Periodic relabelling: send a seeded SHARE of PROJECT_ID's completed items to review."""
+    p = platform()
+    n = feedback.relabel_sample(
+        p.uow, actor=operator(p, as_user), project_id=ProjectId(project_id), share=share, seed=seed
+    )
+    console.print_json(json.dumps({"n_sent": n}))

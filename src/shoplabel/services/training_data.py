@@ -54,7 +54,7 @@ class Dataset:
         return np.asarray(~self.test & ~np.isnan(self.targets[source]).any(axis=1))
 
 
-def _draw(seed: int, item_id: int) -> float:
+def item_draw(seed: int, item_id: int) -> float:
     """A uniform number in [0, 1) fixed per (seed, item)."""
     h = hashlib.blake2b(f"{seed}:{item_id}".encode(), digest_size=8).digest()
     return int.from_bytes(h, "big") / 2**64
@@ -110,7 +110,7 @@ def _page_rows(
         row = {
             LabelSource.SOFT: soft,
             LabelSource.CONSENSUS: hard,
-            LabelSource.MAJORITY: _majority(labels, votes, _draw(seed + 1, it.id)),
+            LabelSource.MAJORITY: _majority(labels, votes, item_draw(seed + 1, it.id)),
             LabelSource.GOLD: _one_hot(labels, it.gold),
         }
         if any(v is not None for v in row.values()):
@@ -144,7 +144,7 @@ def read_dataset(
             for (it, row), text in zip(page_rows, texts, strict=True):
                 ref = row[LabelSource.GOLD] if on_gold else row[LabelSource.CONSENSUS]
                 rows.ids.append(it.id)
-                rows.test.append(ref is not None and _draw(seed, it.id) < test_share)
+                rows.test.append(ref is not None and item_draw(seed, it.id) < test_share)
                 rows.queries.append(text.pair[0] if text.pair else "")
                 for s in SOURCES:
                     rows.targets[s].append(row[s] or [np.nan] * len(labels))

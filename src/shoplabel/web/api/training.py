@@ -24,6 +24,7 @@ from shoplabel.web.schemas.training import (
     PredictBody,
     PredictionOut,
     PredictResult,
+    RelabelSample,
     TrainBody,
     TrainedModelRead,
 )
@@ -132,3 +133,14 @@ def feedback_summary(
     return FeedbackSummaryRead(
         counts=s.counts, recent=[FeedbackRead.from_domain(f) for f in s.recent]
     )
+
+
+@router.post("/projects/{project_id}/relabel-sample")
+def relabel_sample(
+    project_id: ProjectId, body: RelabelSample, actor: CurrentActor, uows: UowFactoryDep
+) -> dict[str, int]:
+    """Send a seeded share of the completed items back to review (periodic relabelling)."""
+    n = feedback.relabel_sample(
+        uows, actor=actor, project_id=project_id, share=body.share, seed=body.seed
+    )
+    return {"n_sent": n}

@@ -18,6 +18,7 @@ __all__ = [
     "PredictItem",
     "PredictResult",
     "PredictionOut",
+    "RelabelSample",
     "TrainBody",
     "TrainedModelRead",
 ]
@@ -155,3 +156,10 @@ class FeedbackRead(BaseModel):
 class FeedbackSummaryRead(BaseModel):
     counts: dict[str, int]
     recent: list[FeedbackRead]
+
+
+class RelabelSample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    share: float = Field(gt=0.0, le=1.0)
+    seed: int = Field(default=0, ge=0)
