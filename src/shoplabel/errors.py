@@ -16,6 +16,7 @@ __all__ = [
     "AnnotationExists",
     "AuditChainBroken",
     "AuthenticationFailed",
+    "BatchTooLarge",
     "CalibrationUnavailable",
     "Conflict",
     "DuplicateGroupNotFound",
@@ -39,6 +40,8 @@ __all__ = [
     "LedgerUnbalanced",
     "LlmAnswerInvalid",
     "LlmUnavailable",
+    "ModelFileInvalid",
+    "ModelNotFound",
     "ModelUnavailable",
     "NotFound",
     "PayRuleNegative",
@@ -49,8 +52,10 @@ __all__ = [
     "PermissionDenied",
     "ProjectNotFound",
     "ShoplabelError",
+    "SingleClass",
     "StorageBusy",
     "TokenNotFound",
+    "TooFewLabels",
     "UnknownCurrency",
     "UnknownTemplate",
     "UserExists",
@@ -306,3 +311,34 @@ class LlmAnswerInvalid(Conflict):
     """The LLM answered outside the label set (after the retries)."""
 
     code = "llm_answer_invalid"
+
+
+# --- training (issue 8) ----------------------------------------------------------------------
+class ModelNotFound(NotFound):
+    """No trained model with that id (or in a project the actor may not see)."""
+
+    code = "model_not_found"
+
+
+class TooFewLabels(InvalidInput):
+    """Not enough labelled items (or evaluation items) to train or evaluate a model."""
+
+    code = "too_few_labels"
+
+
+class SingleClass(InvalidInput):
+    """The training labels hold a single class: there is nothing to learn."""
+
+    code = "single_class"
+
+
+class ModelFileInvalid(InvalidInput):
+    """A stored or exported model's files do not load (missing arrays, wrong shapes)."""
+
+    code = "model_file_invalid"
+
+
+class BatchTooLarge(InvalidInput):
+    """A prediction request holds more items than the limit."""
+
+    code = "batch_too_large"

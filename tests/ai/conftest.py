@@ -20,7 +20,14 @@ from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor, Role
 from shoplabel.ml.toolkit import Toolkit
 from shoplabel.services import aggregation, replay
-from shoplabel.services.ai_toolkit import AiToolkit, Embedder, Head, LabelIssues, TextKind
+from shoplabel.services.ai_toolkit import (
+    AiToolkit,
+    Embedder,
+    Head,
+    HeadFit,
+    LabelIssues,
+    TextKind,
+)
 from tests.conftest import Database
 from tests.factories import add_items, make_actor, make_project
 
@@ -74,6 +81,16 @@ class MemoToolkit:
 
     def label_issues(self, labels: NDArray[Any], pred_probs: NDArray[Any]) -> LabelIssues:
         return self.real.label_issues(labels, pred_probs)
+
+    def train_head(
+        self,
+        features: NDArray[Any],
+        targets: NDArray[Any],
+        *,
+        options: Mapping[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> HeadFit:
+        return self.real.train_head(features, targets, options=options, progress=progress)
 
 
 @pytest.fixture(scope="session")

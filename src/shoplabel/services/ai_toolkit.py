@@ -3,13 +3,13 @@ them and the composition root passes one in (services never import ``ml``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AiToolkit", "Embedder", "Head", "LabelIssues", "TextKind"]
+__all__ = ["AiToolkit", "Embedder", "Head", "HeadFit", "LabelIssues", "TextKind"]
 
 TextKind = Literal["query", "passage"]
 
@@ -43,6 +43,21 @@ class LabelIssues(Protocol):
         ...
 
 
+class HeadFit(Protocol):
+    """A head trained with the KL objective (``ml.trainer``) and its learning curve."""
+
+    @property
+    def head(self) -> Head: ...
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def best_epoch(self) -> int: ...
+    @property
+    def val_loss(self) -> float | None: ...
+    @property
+    def history(self) -> list[float]: ...
+
+
 class AiToolkit(Protocol):
     def embedder(self, name: str) -> Embedder: ...
     def fit_head(
@@ -53,4 +68,16 @@ class AiToolkit(Protocol):
         self, labels: NDArray[np.integer[Any]], pred_probs: NDArray[np.floating[Any]]
     ) -> LabelIssues:
         """cleanlab's confident learning; raises ``ModelUnavailable`` without cleanlab."""
+        ...
+
+    def train_head(
+        self,
+        features: NDArray[np.floating[Any]],
+        targets: NDArray[np.floating[Any]],
+        *,
+        options: Mapping[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> HeadFit:
+        """KL-divergence training with class weights, validation split and early stopping;
+        ``options`` are ``ml.trainer.TrainOptions`` fields."""
         ...

@@ -18,6 +18,7 @@ from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
+from shoplabel.services.training_jobs import TRAINING_RUNNERS
 
 __all__ = ["check_storage", "enqueue_import", "get_job", "run_next"]
 
@@ -156,6 +157,10 @@ def _run(
         if ai is None:
             raise ModelUnavailable(f"this job worker has no AI models; {job.kind.value} skipped")
         return AI_RUNNERS[job.kind](uows, ai, job)
+    if job.kind in TRAINING_RUNNERS:
+        if ai is None:
+            raise ModelUnavailable(f"this job worker has no AI models; {job.kind.value} skipped")
+        return TRAINING_RUNNERS[job.kind](uows, ai, job)
     return _RUNNERS[job.kind](uows, job, keys)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "DuplicateGroupRow",
     "DuplicateMemberRow",
     "EmbeddingRow",
+    "FeedbackRow",
     "ItemFlagRow",
     "ItemRow",
     "ItemSecretRow",
@@ -64,6 +65,7 @@ __all__ = [
     "RevealRow",
     "ReviewDecisionRow",
     "ReviewFlagRow",
+    "TrainedModelRow",
     "UserRow",
     "WorkerModelRow",
     "WorkerReviewStatsRow",
@@ -746,3 +748,49 @@ class ReviewFlagRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_review_flags_project_item", "project_id", "item_id"),)
+
+
+class TrainedModelRow(Base):
+    """A model trained on the project's labels (the registry): data snapshot, params,
+    weights, evaluation, and the pre-labeller version it became when promoted."""
+
+    __tablename__ = "trained_models"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    model_type: Mapped[str] = mapped_column(String(16))
+    label_source: Mapped[str] = mapped_column(String(16))
+    embedder: Mapped[str] = mapped_column(String(64))
+    snapshot_hash: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]]
+    weights: Mapped[dict[str, Any]]
+    metrics: Mapped[dict[str, Any]]
+    promoted_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("project_id", "version"),)
+
+
+class FeedbackRow(Base):
+    """A production signal about one item's model output (newest first per project)."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    model_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trained_models.id", ondelete="SET NULL"), nullable=True
+    )
+    signal: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str] = mapped_column(Text)
+    model_value: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    disagrees: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_feedback_project_id", "project_id", "id"),)

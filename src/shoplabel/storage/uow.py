@@ -34,6 +34,7 @@ from shoplabel.storage.repositories.privacy import SqlPrivacyRepository
 from shoplabel.storage.repositories.projects import SqlProjectRepository
 from shoplabel.storage.repositories.quality import SqlQualityRepository
 from shoplabel.storage.repositories.reviews import SqlReviewRepository
+from shoplabel.storage.repositories.training import SqlTrainingRepository
 from shoplabel.storage.repositories.users import SqlTokenRepository, SqlUserRepository
 from shoplabel.storage.repositories.worker_models import SqlWorkerModelRepository
 from shoplabel.storage.repositories.workers import SqlWorkerStateRepository
@@ -71,6 +72,7 @@ _REPOSITORIES: dict[str, type[Repository]] = {
     "health": SqlHealthRepository,
     "data_quality": SqlDataQualityRepository,
     "ai": SqlAiRepository,
+    "training": SqlTrainingRepository,
 }
 
 
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
     health: SqlHealthRepository
     data_quality: SqlDataQualityRepository
     ai: SqlAiRepository
+    training: SqlTrainingRepository
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._read_engine = engine

@@ -24,6 +24,7 @@ from shoplabel.web.api import (
     standing,
     tasks,
     templates,
+    training,
 )
 from shoplabel.web.urls import API_PREFIX
 
@@ -57,6 +58,7 @@ def api_router() -> APIRouter:
         health,
         data_quality,
         ai,
+        training,
     ):
         router.include_router(module.router)
     return router
