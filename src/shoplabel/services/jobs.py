@@ -150,17 +150,18 @@ _RUNNERS: dict[JobKind, _Runner] = {
 }
 
 
+# Jobs that need the embedders and heads of the AI toolkit (pre-labelling, training).
+_MODEL_RUNNERS = {**AI_RUNNERS, **TRAINING_RUNNERS}
+
+
 def _run(
     uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None, ai: AiToolkit | None
 ) -> dict[str, object]:
-    if job.kind in AI_RUNNERS:
+    model_runner = _MODEL_RUNNERS.get(job.kind)
+    if model_runner is not None:
         if ai is None:
             raise ModelUnavailable(f"this job worker has no AI models; {job.kind.value} skipped")
-        return AI_RUNNERS[job.kind](uows, ai, job)
-    if job.kind in TRAINING_RUNNERS:
-        if ai is None:
-            raise ModelUnavailable(f"this job worker has no AI models; {job.kind.value} skipped")
-        return TRAINING_RUNNERS[job.kind](uows, ai, job)
+        return model_runner(uows, ai, job)
     return _RUNNERS[job.kind](uows, job, keys)
 
 
