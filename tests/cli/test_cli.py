@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -76,9 +75,8 @@ def test_errors_are_codes_on_stderr(cli: CliRunner) -> None:
 @pytest.mark.slow
 def test_demo_replays_the_real_crowd(cli: CliRunner, tmp_path: Path) -> None:
     out = _ok(cli, "demo", "--no-serve", "--data-dir", str(tmp_path / "demo"))
-    # The default quality rules screen the real crowd online: answers of workers banned on the
-    # way are never asked for, so slightly fewer than the 1,800 recorded answers are replayed.
-    replayed = re.search(r"600 product pairs, (\d+) real answers from 147 workers", out)
-    assert replayed is not None, out
-    assert 1_700 <= int(replayed.group(1)) <= 1_800
+    # 1,800 recorded answers; the default quality rules ban a few workers on the way (their
+    # 39 remaining arrivals are refused and their earlier labels dropped: 1,558 stay valid)
+    assert "600 product pairs, 1761 real answers from 147 workers" in out
+    assert "1558" in out
     assert "majority-vote" in out and "0.865" in out
