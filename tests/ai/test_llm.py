@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from shoplabel.dataprep.augment import llm_paraphrases
 from shoplabel.domain.annotations import AnnotationSource
 from shoplabel.domain.users import Role
 from shoplabel.errors import LlmAnswerInvalid, LlmUnavailable
@@ -148,3 +149,19 @@ def test_llm_labels_enter_as_a_model_annotator(
         worker = uow.users.get(labels[0].worker_id)
     assert [(a.value, a.source) for a in labels] == [("different", AnnotationSource.MODEL)]
     assert worker.username == f"model.llm.p{project.id}"
+
+
+def test_the_client_paraphrases_for_augmentation_and_refuses_an_empty_answer() -> None:
+    # The client is the paraphraser of augmented exports (dataprep.augment.TextCompletion).
+    fake = Fake(lambda _r: _answer("1. grey sofa bed\n2. sofa bed in grey velvet\n"))
+    client = fake.client()
+    assert llm_paraphrases(client, "grey velvet sofa bed", n=2) == [
+        "grey sofa bed",
+        "sofa bed in grey velvet",
+    ]
+    body = json.loads(fake.requests[0].content)
+    assert "grey velvet sofa bed" in body["messages"][0]["content"]
+    assert client.usage.requests == 1 and client.usage.prompt_tokens == 20
+    empty = Fake(lambda _r: _answer("   ")).client()
+    with pytest.raises(LlmAnswerInvalid):
+        empty.complete("paraphrase: sofa")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from shoplabel.dataprep.formats import detect_format
 from shoplabel.dataprep.writers import open_writer
 from shoplabel.domain.dataquality import DuplicateDecision
 from shoplabel.domain.ids import ItemId, ProjectId
+from shoplabel.ml.llm import LlmClient, LlmOptions
 from shoplabel.services import augmentation, data_report, dedup, duplicates
 
 __all__ = ["augment_project", "dedup_project", "duplicates_app", "report_project"]
@@ -181,9 +183,19 @@ def augment_project(
     kinds: str = typer.Option("typo,swap,drop", help="typo, swap, drop, synonym, paraphrase."),
     eval_fraction: float = typer.Option(0.2, help="Share of items held out for evaluation."),
     seed: int = typer.Option(0),
+    llm_url: str | None = typer.Option(
+        None, help="OpenAI-compatible endpoint for 'paraphrase' (none: no paraphrases)."
+    ),
+    llm_model: str = typer.Option("", help="Model name the endpoint serves."),
+    llm_key_env: str = typer.Option(
+        "SHOPLABEL_LLM_API_KEY", help="Environment variable holding the endpoint's API key."
+    ),
     as_user: str | None = AS_USER,
 ) -> None:
-    """Export PROJECT_ID with a train/eval split and augmented rows (train split only)."""
+    """Export PROJECT_ID with a train/eval split and augmented rows (train split only).
+
+    Paraphrases need --llm-url (the key is read from --llm-key-env; neither is printed).
+    """
     p = platform()
     try:
         chosen = tuple(Perturbation(k) for k in _split(kinds))
@@ -192,13 +204,30 @@ def augment_project(
     opts = augmentation.AugmentOptions(
         field=field, n=n, kinds=chosen, eval_fraction=eval_fraction, seed=seed
     )
+    client = None
+    if llm_url:
+        options = LlmOptions(
+            base_url=llm_url,
+            model=llm_model,
+            api_key=os.environ.get(llm_key_env) or None,
+            max_tokens=128,
+        )
+        client = LlmClient(options)
     rows = augmentation.augmented_rows(
-        p.uow, actor=operator(p, as_user), project_id=ProjectId(project_id), options=opts
+        p.uow,
+        actor=operator(p, as_user),
+        project_id=ProjectId(project_id),
+        options=opts,
+        paraphraser=client,
     )
     n_aug = 0
-    with open_writer(out, fmt=detect_format(out)) as writer:
-        for row in rows:
-            writer.write(row)
-            n_aug += bool(row["augmented"])
+    try:
+        with open_writer(out, fmt=detect_format(out)) as writer:
+            for row in rows:
+                writer.write(row)
+                n_aug += bool(row["augmented"])
+    finally:
+        if client is not None:
+            client.close()
+        p.dispose()
     console.print(f"wrote {writer.rows_written} rows ({n_aug} augmented) to {out}")
-    p.dispose()

@@ -151,6 +151,30 @@ class LlmClient:
             details={"attempts": self._options.max_retries + 1},
         )
 
+    def _answer(self, messages: list[dict[str, str]]) -> str:
+        """One request; its usage counted; the answer's text ("" when there is none)."""
+        payload = self._post(messages)
+        self.usage.requests += 1
+        usage = payload.get("usage") or {}
+        self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
+        try:
+            return str(payload["choices"][0]["message"]["content"] or "")
+        except (KeyError, IndexError, TypeError):
+            return ""
+
+    def complete(self, prompt: str) -> str:
+        """Free text for ``prompt`` (augmentation's paraphrases: ``dataprep.augment``).
+
+        Raises:
+            LlmUnavailable: timeouts or errors on every attempt, or a refused request.
+            LlmAnswerInvalid: the endpoint answered with no text.
+        """
+        text = self._answer([{"role": "user", "content": prompt}]).strip()
+        if not text:
+            raise LlmAnswerInvalid("the LLM answered with no text", details={})
+        return text
+
     def label(self, messages: list[dict[str, str]], labels: Sequence[str]) -> str:
         """Ask until the answer is one of ``labels`` (up to the retry budget).
 
@@ -160,15 +184,7 @@ class LlmClient:
         """
         last = ""
         for _ in range(self._options.max_retries + 1):
-            payload = self._post(messages)
-            self.usage.requests += 1
-            usage = payload.get("usage") or {}
-            self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-            self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
-            try:
-                last = str(payload["choices"][0]["message"]["content"] or "")
-            except (KeyError, IndexError, TypeError):
-                last = ""
+            last = self._answer(messages)
             value = match_label(last, labels)
             if value is not None:
                 return value
