@@ -179,6 +179,7 @@ def test_no_worker_facing_route_sends_unmasked_pii_or_gold(papi: Api) -> None:
         "token_id": 999_999,
         "batch_id": 999_999,
         "group_id": 999_999,
+        "model_id": 999_999,
         "code": "zh",
     }
     wk.walk(routes, ctx)
