@@ -98,9 +98,9 @@ def ruleset(settings: ProjectSettings) -> RuleSet:
 def require_active(
     uow: UnitOfWork, project: Project, worker_id: UserId, now: datetime
 ) -> WorkerState:
-    """The worker's state (row locked: the next-task transaction writes it back), or an
-    error if a quality rule blocked them."""
-    state = uow.workers.get(project.id, worker_id, lock=True)
+    """The worker's state, or an error if a quality rule blocked them. Not locked: next-task
+    changes the worker's counters in place (:func:`record_task`), never by writing the row back."""
+    state = uow.workers.get(project.id, worker_id)
     blocked = state.blocked_at(now)
     if blocked is WorkerStatus.BANNED:
         raise WorkerBanned(
@@ -129,17 +129,11 @@ def wants_gold(state: WorkerState, settings: ProjectSettings, rng: np.random.Gen
 
 
 def record_task(uow: UnitOfWork, state: WorkerState, *, gold: bool) -> None:
-    uow.workers.save(
-        replace(state, n_tasks=state.n_tasks + 1, n_golds_served=state.n_golds_served + int(gold))
-    )
+    uow.workers.add_task(state.project_id, state.worker_id, gold=gold)
 
 
 def record_skip(uow: UnitOfWork, project: Project, worker_id: UserId) -> None:
-    s = uow.workers.get(project.id, worker_id, lock=True)
-    streak = s.skip_streak + 1
-    uow.workers.save(
-        replace(s, skip_streak=streak, longest_skip_streak=max(streak, s.longest_skip_streak))
-    )
+    uow.workers.add_skip(project.id, worker_id)
 
 
 def _answer_key(value: Any) -> str:

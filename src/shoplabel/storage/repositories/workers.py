@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, case, select, update
 
 from shoplabel.domain.ids import ProjectId, UserId
 from shoplabel.domain.workers import QualityEvent, WorkerState, WorkerStatus
@@ -22,6 +22,25 @@ _GET = select(_T).where(
 )
 _GET_LOCKED = _GET.with_for_update()
 _FIELDS = [c.name for c in _T.columns if c.name not in ("project_id", "worker_id")]
+_WHERE = (_T.c.project_id == bindparam("b_project"), _T.c.worker_id == bindparam("b_worker"))
+# Counters of one worker's own actions change in place (no read-modify-write, so no row lock
+# and no lock-order conflict with submits that update the rows of an item's other labellers).
+_ADD_TASK = (
+    update(_T)
+    .where(*_WHERE)
+    .values(n_tasks=_T.c.n_tasks + 1, n_golds_served=_T.c.n_golds_served + bindparam("b_gold"))
+)
+_ADD_SKIP = (
+    update(_T)
+    .where(*_WHERE)
+    .values(
+        skip_streak=_T.c.skip_streak + 1,
+        longest_skip_streak=case(
+            (_T.c.skip_streak + 1 > _T.c.longest_skip_streak, _T.c.skip_streak + 1),
+            else_=_T.c.longest_skip_streak,
+        ),
+    )
+)
 
 
 def _to_state(r: Any) -> WorkerState:
@@ -61,6 +80,19 @@ class SqlWorkerStateRepository(Repository):
         stmt = _GET_LOCKED if lock else _GET
         row = self._s.execute(stmt, {"b_project": project_id, "b_worker": worker_id}).first()
         return WorkerState(project_id, worker_id) if row is None else _to_state(row)
+
+    def add_task(self, project_id: ProjectId, worker_id: UserId, *, gold: bool) -> None:
+        """Count a task served to the worker (and whether it was a honeypot), in place."""
+        params = {"b_project": project_id, "b_worker": worker_id, "b_gold": int(gold)}
+        if self._rowcount(_ADD_TASK, params) == 0:
+            fresh = WorkerState(project_id, worker_id)
+            self.save(replace(fresh, n_tasks=1, n_golds_served=int(gold)))
+
+    def add_skip(self, project_id: ProjectId, worker_id: UserId) -> None:
+        """Lengthen the worker's skip streak (and the longest one), in place."""
+        if self._rowcount(_ADD_SKIP, {"b_project": project_id, "b_worker": worker_id}) == 0:
+            fresh = WorkerState(project_id, worker_id)
+            self.save(replace(fresh, skip_streak=1, longest_skip_streak=1))
 
     def label_weights(self, project_id: ProjectId) -> dict[UserId, float]:
         """Workers of the project whose labels are down-weighted, with their weight."""
