@@ -18,6 +18,7 @@ from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.auto_review import flag_label_issues
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.embeddings import embed_project
+from shoplabel.services.job_context import job_owner, job_progress
 from shoplabel.services.prelabel import prelabel
 from shoplabel.services.projects import visible_project
 
@@ -42,45 +43,29 @@ def enqueue_ai_job(uow: UnitOfWork, *, actor: Actor, project_id: ProjectId, kind
     return job
 
 
-def _context(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
-    if job.project_id is None or job.created_by is None:
-        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
-    with uows().reading() as uow:
-        # The creator's current role applies: a demoted requester's queued run fails.
-        actor = Actor.of(uow.users.get(job.created_by))
-    return actor, job.project_id
-
-
-def _progress(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        with uows() as uow:
-            uow.jobs.set_progress(job.id, done=done, total=total)
-            uow.commit()
-
-    return report
-
-
 def _embed(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, project_id = _context(uows, job)
+    actor, project_id = job_owner(uows, job)
     report = embed_project(
-        uows, ai.embedder, actor=actor, project_id=project_id, progress=_progress(uows, job)
+        uows, ai.embedder, actor=actor, project_id=project_id, progress=job_progress(uows, job)
     )
     return report.to_dict()
 
 
 def _prelabel(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, project_id = _context(uows, job)
-    report = prelabel(uows, ai, actor=actor, project_id=project_id, progress=_progress(uows, job))
+    actor, project_id = job_owner(uows, job)
+    report = prelabel(
+        uows, ai, actor=actor, project_id=project_id, progress=job_progress(uows, job)
+    )
     return report.to_dict()
 
 
 def _autolabel(uows: Callable[[], UnitOfWork], _ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, project_id = _context(uows, job)
+    actor, project_id = job_owner(uows, job)
     return apply_auto_labels(uows, actor=actor, project_id=project_id).to_dict()
 
 
 def _autoreview(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, project_id = _context(uows, job)
+    actor, project_id = job_owner(uows, job)
     return flag_label_issues(uows, ai, actor=actor, project_id=project_id).to_dict()
 
 

@@ -16,6 +16,7 @@ from shoplabel.services import data_report, dedup, quality_snapshots
 from shoplabel.services.ai_jobs import AI_RUNNERS
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.imports import ImportOptions, import_file
+from shoplabel.services.job_context import job_owner, job_progress
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
 from shoplabel.services.training_jobs import TRAINING_RUNNERS
@@ -64,28 +65,11 @@ def get_job(uow: UnitOfWork, *, actor: Actor, job_id: JobId) -> Job:
     raise JobNotFound(f"job {job_id} does not exist", details={"job_id": job_id})
 
 
-def _creator(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
-    if job.project_id is None or job.created_by is None:
-        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
-    with uows().reading() as uow:
-        # The creator's current role applies: a demoted requester's queued job fails.
-        return Actor.of(uow.users.get(job.created_by)), job.project_id
-
-
-def _progress_of(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
-    def progress(done: int, total: int) -> None:
-        with uows() as uow:
-            uow.jobs.set_progress(job.id, done=done, total=total)
-            uow.commit()
-
-    return progress
-
-
 def _run_import(
     uows: Callable[[], UnitOfWork], job: Job, keys: PrivacyKeys | None
 ) -> dict[str, object]:
     p = job.payload
-    actor, project_id = _creator(uows, job)
+    actor, project_id = job_owner(uows, job)
     options = ImportOptions(
         fmt=p.get("fmt"),
         mapping=p.get("mapping"),
@@ -99,7 +83,7 @@ def _run_import(
         actor=actor,
         project_id=project_id,
         options=options,
-        progress=_progress_of(uows, job),
+        progress=job_progress(uows, job),
         keys=keys,
     )
     return report.to_dict()
@@ -108,7 +92,7 @@ def _run_import(
 def _run_quality_report(
     uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
 ) -> dict[str, object]:
-    actor, project_id = _creator(uows, job)
+    actor, project_id = job_owner(uows, job)
     snapshot = quality_snapshots.refresh_snapshot(uows, actor=actor, project_id=project_id)
     return {"seconds": snapshot.seconds, "computed_at": snapshot.computed_at.isoformat()}
 
@@ -116,13 +100,13 @@ def _run_quality_report(
 def _run_dedup(
     uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
 ) -> dict[str, object]:
-    actor, project_id = _creator(uows, job)
+    actor, project_id = job_owner(uows, job)
     summary = dedup.run_dedup(
         uows,
         actor=actor,
         project_id=project_id,
         options=dedup.DedupOptions.from_dict(job.payload),
-        progress=_progress_of(uows, job),
+        progress=job_progress(uows, job),
     )
     return summary.to_dict()
 
@@ -130,13 +114,13 @@ def _run_dedup(
 def _run_data_report(
     uows: Callable[[], UnitOfWork], job: Job, _keys: PrivacyKeys | None
 ) -> dict[str, object]:
-    actor, project_id = _creator(uows, job)
+    actor, project_id = job_owner(uows, job)
     report = data_report.build_report(
         uows,
         actor=actor,
         project_id=project_id,
         pii_sample=int(job.payload.get("pii_sample", data_report.PII_SAMPLE)),
-        progress=_progress_of(uows, job),
+        progress=job_progress(uows, job),
     )
     return {"n_items": report["n_items"], "generated_at": report["generated_at"]}
 

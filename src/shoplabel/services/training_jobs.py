@@ -12,8 +12,8 @@ from shoplabel.domain.jobs import Job, JobKind
 from shoplabel.domain.permissions import can_manage_project, require
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor
-from shoplabel.errors import JobNotFound
 from shoplabel.services.ai_toolkit import AiToolkit
+from shoplabel.services.job_context import job_owner, job_progress
 from shoplabel.services.model_registry import get_model, promote
 from shoplabel.services.projects import visible_project
 from shoplabel.services.training import parse_train_options, train
@@ -53,36 +53,24 @@ def enqueue_promotion(uows: Callable[[], UnitOfWork], *, actor: Actor, model_id:
     return _queue(uows(), actor, model.project_id, JobKind.PROMOTE, {"model_id": model.id})
 
 
-def _context(uows: Callable[[], UnitOfWork], job: Job) -> tuple[Actor, ProjectId]:
-    if job.project_id is None or job.created_by is None:
-        raise JobNotFound(f"{job.kind.value} job {job.id} has no project or owner")
-    with uows().reading() as uow:
-        actor = Actor.of(uow.users.get(job.created_by))
-    return actor, job.project_id
-
-
-def _progress(uows: Callable[[], UnitOfWork], job: Job) -> Callable[[int, int], None]:
-    def report(done: int, total: int) -> None:
-        with uows() as uow:
-            uow.jobs.set_progress(job.id, done=done, total=total)
-            uow.commit()
-
-    return report
-
-
 def _train(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, project_id = _context(uows, job)
+    actor, project_id = job_owner(uows, job)
     options = parse_train_options(job.payload)
     report = train(
-        uows, ai, actor=actor, project_id=project_id, options=options, progress=_progress(uows, job)
+        uows,
+        ai,
+        actor=actor,
+        project_id=project_id,
+        options=options,
+        progress=job_progress(uows, job),
     )
     return report.to_dict()
 
 
 def _promote(uows: Callable[[], UnitOfWork], ai: AiToolkit, job: Job) -> dict[str, Any]:
-    actor, _ = _context(uows, job)
+    actor, _ = job_owner(uows, job)
     model_id = int(job.payload["model_id"])
-    version = promote(uows, ai, actor=actor, model_id=model_id, progress=_progress(uows, job))
+    version = promote(uows, ai, actor=actor, model_id=model_id, progress=job_progress(uows, job))
     return {"model_id": model_id, "prelabel_version": version}
 
 
