@@ -38,6 +38,7 @@ from shoplabel.services.access import require_labeller
 from shoplabel.services.posteriors import current_model
 from shoplabel.services.privacy import with_views
 from shoplabel.services.routing_training import worker_skills
+from shoplabel.services.throttle import Throttle
 
 __all__ = [
     "Task",
@@ -53,6 +54,13 @@ _SWEEP_LIMIT = 200
 _CANDIDATES = 16
 _ROUNDS = 4
 _NO_QUOTA = 2**31 - 1
+#: A project's overdue leases are swept at most once a second per process (a lease overdue
+#: by up to a second longer keeps its overlap slot that much longer; nothing else changes).
+_SWEEPS = Throttle(timedelta(seconds=1))
+#: A worker who has seen every honeypot of a project is not looked up again for 30 s
+#: (otherwise the minimum gold rate asks for one on every request of a project with no
+#: gold left for them). New gold reaches them within that time.
+_GOLD_EXHAUSTED = Throttle(timedelta(seconds=30))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +129,13 @@ def _require_labeller(uow: UnitOfWork, actor: Actor, project_id: ProjectId) -> P
 
 
 def _sweep(uow: UnitOfWork, project: Project, now: datetime) -> None:
+    key = (project.id, project.created_at)
+    if not _SWEEPS.due(key, now):
+        return
     expired = uow.leases.expire_due(project.id, now=now, limit=_SWEEP_LIMIT)
     uow.items.release(expired)
+    if len(expired) < _SWEEP_LIMIT:  # a full batch means more are due: sweep again next time
+        _SWEEPS.hold(key, now)
 
 
 def _claim(
@@ -232,11 +245,15 @@ def _claim_gold(
     uow: UnitOfWork, actor: Actor, project: Project, now: datetime
 ) -> tuple[Lease, NextReason] | None:
     """A gold item the worker has not seen; gold items have no overlap quota."""
-    for item_id in uow.items.gold_candidates(
-        project.id, worker_id=actor.user_id, limit=_CANDIDATES
-    ):
+    key = (project.id, project.created_at, actor.user_id)
+    if not _GOLD_EXHAUSTED.due(key, now):
+        return None
+    found = uow.items.gold_candidates(project.id, worker_id=actor.user_id, limit=_CANDIDATES)
+    for item_id in found:
         if uow.items.claim(item_id, max_overlap=_NO_QUOTA):
             return _lease(uow, actor, project, item_id, now), NextReason.GOLD
+    if not found:
+        _GOLD_EXHAUSTED.hold(key, now)
     return None
 
 

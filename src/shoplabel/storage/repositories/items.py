@@ -51,6 +51,20 @@ _CLAIM = (
     .where(_T.c.id == bindparam("b_id"), _T.c.status == _OPEN, _T.c.n_reserved < bindparam("b_max"))
     .values(n_reserved=_T.c.n_reserved + 1)
 )
+_GOLD_CANDIDATES = (
+    select(_T.c.id)
+    .where(
+        _T.c.project_id == bindparam("b_project"),
+        _T.c.gold.is_not(None),
+        ~exists().where(
+            LeaseRow.item_id == _T.c.id,
+            LeaseRow.worker_id == bindparam("b_worker"),
+            LeaseRow.state != "expired",
+        ),
+    )
+    .order_by(_T.c.id)
+    .limit(bindparam("b_limit"))
+)
 _ADD_LABEL = (
     update(_T)
     .where(_T.c.id == bindparam("b_id"))
@@ -256,18 +270,8 @@ class SqlItemRepository(Repository):
         self, project_id: ProjectId, *, worker_id: UserId, limit: int
     ) -> list[ItemId]:
         """Gold (honeypot) items this worker has not been given yet (``ix_items_gold``)."""
-        seen_lease = exists().where(
-            LeaseRow.item_id == ItemRow.id,
-            LeaseRow.worker_id == worker_id,
-            LeaseRow.state != "expired",
-        )
-        stmt = (
-            select(ItemRow.id)
-            .where(ItemRow.project_id == project_id, ItemRow.gold.is_not(None), ~seen_lease)
-            .order_by(ItemRow.id)
-            .limit(limit)
-        )
-        return [ItemId(i) for i in self._s.scalars(stmt)]
+        params = {"b_project": project_id, "b_worker": worker_id, "b_limit": limit}
+        return [ItemId(i) for i in self._s.scalars(_GOLD_CANDIDATES, params)]
 
     def claim(self, item_id: ItemId, *, max_overlap: int) -> bool:
         """Take one overlap slot of an open item; ``False`` if it is full or closed."""

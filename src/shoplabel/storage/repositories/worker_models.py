@@ -18,9 +18,16 @@ _VERSION = select(_W.c.version).where(_W.c.project_id == bindparam("b_project"))
 
 
 class SqlWorkerModelRepository(Repository):
+    """A repository lives for one unit of work, and a submit asks for the version three times
+    (posterior, screening, average worker): it is read once per unit of work and forgotten
+    when :meth:`put` writes a new one."""
+
     def version(self, project_id: ProjectId) -> int | None:
         """The stored model's version, or ``None`` before the first fit (a primary-key read)."""
-        return self._s.scalar(_VERSION, {"b_project": project_id})
+        versions: dict[ProjectId, int | None] = self.__dict__.setdefault("_versions", {})
+        if project_id not in versions:
+            versions[project_id] = self._s.scalar(_VERSION, {"b_project": project_id})
+        return versions[project_id]
 
     def get(self, project_id: ProjectId) -> tuple[int, str, Mapping[str, Any]] | None:
         """``(version, method, model JSON)`` or ``None``."""
@@ -42,6 +49,7 @@ class SqlWorkerModelRepository(Repository):
         if not bumped:
             self._s.add(WorkerModelRow(project_id=project_id, version=1, **values))
             self._s.flush()
+        self.__dict__.get("_versions", {}).pop(project_id, None)
         version = self.version(project_id)
         assert version is not None
         return version

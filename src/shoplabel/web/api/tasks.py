@@ -1,4 +1,16 @@
-"""Labelling: get the next task, submit an answer, skip."""
+"""Labelling: get the next task, submit an answer, skip.
+
+These three are the hot path (every worker calls them all day), and they run **on the event
+loop**, not in the thread pool: they are ``async def`` around synchronous services. A service
+call is a few milliseconds of CPU plus local database calls. In the thread pool, 16 busy
+workers meant 16 threads contending for the GIL; a thread that released it for a database call
+then waited up to the interpreter's 5 ms switch interval to get it back, while it held the
+database's writer turn, so throughput collapsed into a convoy (docs/benchmarks.md, "Third
+optimisation pass"). Inline, requests of one process run one after another at full speed;
+use ``--workers`` to run several processes. The trade-off: a request that waits (SQLite's
+writer turn held by a bulk import, a PostgreSQL row lock) stalls its process's other requests
+for that long; both waits are bounded (``StorageBusy`` after the lock timeout).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +32,9 @@ router = APIRouter(tags=["tasks"])
     response_model=TaskRead,
     responses={204: {"description": "Nothing is left for you in this project."}},
 )
-def next_task(project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngDep) -> Response:
+async def next_task(
+    project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngDep
+) -> Response:
     """Lease the next item to label (or the one you already hold)."""
     task = assignment.next_task(uow, actor=actor, project_id=project_id, rng=rng)
     if task is None:
@@ -29,7 +43,7 @@ def next_task(project_id: ProjectId, actor: CurrentActor, uow: UowDep, rng: RngD
 
 
 @router.post("/tasks/{lease_id}/annotations", status_code=201, response_model=AnnotationRead)
-def submit_annotation(
+async def submit_annotation(
     lease_id: LeaseId, body: AnnotationSubmit, actor: CurrentActor, uow: UowDep
 ) -> Response:
     annotation = submissions.submit(
@@ -39,6 +53,6 @@ def submit_annotation(
 
 
 @router.post("/tasks/{lease_id}/skip", status_code=204)
-def skip_task(lease_id: LeaseId, actor: CurrentActor, uow: UowDep) -> Response:
+async def skip_task(lease_id: LeaseId, actor: CurrentActor, uow: UowDep) -> Response:
     assignment.skip(uow, actor=actor, lease_id=lease_id)
     return Response(status_code=204)
