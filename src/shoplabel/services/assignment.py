@@ -339,12 +339,12 @@ def check_lease(lease: Lease, actor: Actor, now: datetime) -> None:
 def skip(uow: UnitOfWork, *, actor: Actor, lease_id: LeaseId) -> None:
     """Give a task back: the skip is recorded and the item is never offered to them again."""
     with uow:
-        lease = uow.leases.get(lease_id)
         now = uow.now()
-        if not uow.leases.settle(
+        lease = uow.leases.settle(
             lease_id, worker_id=actor.user_id, state=LeaseState.SKIPPED, now=now
-        ):
-            check_lease(lease, actor, now)
+        )
+        if lease is None:
+            check_lease(uow.leases.get(lease_id), actor, now)
             raise LeaseSettled(
                 f"lease {lease_id} changed concurrently", details={"lease_id": lease_id}
             )

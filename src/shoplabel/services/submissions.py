@@ -105,19 +105,21 @@ def submit(
     """
     _check_duration(duration_ms)
     with uow:
-        lease = uow.leases.get(lease_id)
         now = uow.now()
-        check_lease(lease, actor, now)
+        # Settle first (one conditional UPDATE ... RETURNING); when it cannot, read the lease
+        # to say why. Anything below that fails rolls the settlement back with the rest.
+        lease = uow.leases.settle(
+            lease_id, worker_id=actor.user_id, state=LeaseState.SUBMITTED, now=now
+        )
+        if lease is None:
+            check_lease(uow.leases.get(lease_id), actor, now)
+            raise LeaseSettled(
+                f"lease {lease_id} was settled concurrently", details={"lease_id": lease_id}
+            )
         project = uow.projects.get(lease.project_id)
         require_labeller(uow, actor, project)
         item = uow.items.get(lease.item_id)
         validate_value(project.schema, value, payload=item.payload)
-        if not uow.leases.settle(
-            lease_id, worker_id=actor.user_id, state=LeaseState.SUBMITTED, now=now
-        ):
-            raise LeaseSettled(
-                f"lease {lease_id} was settled concurrently", details={"lease_id": lease_id}
-            )
         annotation = uow.annotations.add(
             NewAnnotation(
                 item_id=item.id,

@@ -206,8 +206,10 @@ def record_label(
     touched = sorted({own, *(c.worker_id for c in checks)})
     alpha = screening.chance_alpha(ruleset(project.settings))
     average = screening.average_confusion(uow, project) if checks else np.zeros((0, 0))
+    states = uow.workers.get_many(project.id, touched, lock=True)
+    judged = []
     for worker_id in touched:
-        state = uow.workers.get(project.id, worker_id, lock=True)
+        state = states[worker_id]
         if worker_id != own and state.status is WorkerStatus.BANNED:
             continue
         if worker_id == own:
@@ -220,7 +222,8 @@ def record_label(
             labels=project.schema.label_values,
             alpha=alpha,
         )
-        uow.workers.save(_judge(uow, project, state, _stats(state)))
+        judged.append(_judge(uow, project, state, _stats(state)))
+    uow.workers.save_many(judged)
 
 
 def judge_agreement(

@@ -46,6 +46,7 @@ _SETTLE = (
         _T.c.expires_at > bindparam("b_now"),
     )
     .values(state=bindparam("b_state"), settled_at=bindparam("b_now"))
+    .returning(*_T.c)
 )
 
 
@@ -92,11 +93,12 @@ class SqlLeaseRepository(Repository):
 
     def settle(
         self, lease_id: LeaseId, *, worker_id: UserId, state: LeaseState, now: datetime
-    ) -> bool:
-        """Move an active, unexpired lease of ``worker_id`` to ``state``; ``False`` if it
-        was not active, not theirs or already expired."""
+    ) -> Lease | None:
+        """Move an active, unexpired lease of ``worker_id`` to ``state`` and return it as
+        settled; ``None`` if it was not active, not theirs or already expired."""
         params = {"b_id": lease_id, "b_worker": worker_id, "b_now": now, "b_state": state.value}
-        return self._rowcount(_SETTLE, params) == 1
+        row = self._s.execute(_SETTLE, params).first()
+        return None if row is None else to_lease(row)
 
     def expire_due(self, project_id: ProjectId, *, now: datetime, limit: int) -> list[ItemId]:
         """Expire up to ``limit`` overdue active leases; return their items (one per lease).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, select, update
@@ -69,6 +70,19 @@ def _to_state(r: Any) -> WorkerState:
     )
 
 
+def _values(state: WorkerState, now: datetime) -> dict[str, Any]:
+    # A shallow copy: dataclasses.asdict deep-copies every field and was the costliest part
+    # of a submit's worker-state write.
+    values = {f.name: getattr(state, f.name) for f in fields(state)}
+    values["status"] = state.status.value
+    values["answer_counts"] = dict(state.answer_counts)
+    values["fired"] = dict(state.fired)
+    values["exam"] = None if state.exam is None else dict(state.exam)
+    values["class_counts"] = dict(state.class_counts)
+    values["updated_at"] = now
+    return values
+
+
 class SqlWorkerStateRepository(Repository):
     def get(self, project_id: ProjectId, worker_id: UserId, *, lock: bool = False) -> WorkerState:
         """The worker's state in the project (a fresh one if they never worked there).
@@ -80,6 +94,22 @@ class SqlWorkerStateRepository(Repository):
         stmt = _GET_LOCKED if lock else _GET
         row = self._s.execute(stmt, {"b_project": project_id, "b_worker": worker_id}).first()
         return WorkerState(project_id, worker_id) if row is None else _to_state(row)
+
+    def get_many(
+        self, project_id: ProjectId, worker_ids: Sequence[UserId], *, lock: bool = False
+    ) -> dict[UserId, WorkerState]:
+        """:meth:`get` for several workers in one query (rows locked in worker-id order)."""
+        wanted = sorted(set(worker_ids))
+        stmt = (
+            select(_T)
+            .where(_T.c.project_id == project_id, _T.c.worker_id.in_(wanted))
+            .order_by(_T.c.worker_id)
+        )
+        found = {
+            UserId(r.worker_id): _to_state(r)
+            for r in self._s.execute(stmt.with_for_update() if lock else stmt)
+        }
+        return {w: found.get(w) or WorkerState(project_id, w) for w in wanted}
 
     def add_task(self, project_id: ProjectId, worker_id: UserId, *, gold: bool) -> None:
         """Count a task served to the worker (and whether it was a honeypot), in place."""
@@ -104,19 +134,17 @@ class SqlWorkerStateRepository(Repository):
         return {UserId(r.worker_id): float(r.label_weight) for r in rows}
 
     def save(self, state: WorkerState) -> None:
-        # A shallow copy: dataclasses.asdict deep-copies every field and was the costliest
-        # part of a submit's worker-state write.
-        values = {f.name: getattr(state, f.name) for f in fields(state)}
-        values["status"] = state.status.value
-        values["answer_counts"] = dict(state.answer_counts)
-        values["fired"] = dict(state.fired)
-        values["exam"] = None if state.exam is None else dict(state.exam)
-        values["class_counts"] = dict(state.class_counts)
-        values["updated_at"] = self._now()
+        self.save_many([state])
+
+    def save_many(self, states: Sequence[WorkerState]) -> None:
+        """Insert or replace whole worker states (one statement for all of them)."""
+        if not states:
+            return
+        now = self._now()
         stmt = upsert(
             _T, self._s.get_bind().dialect.name, keys=("project_id", "worker_id"), update=_FIELDS
         )
-        self._s.execute(stmt, [values])
+        self._s.execute(stmt, [_values(s, now) for s in states])
 
     def list_for_project(
         self, project_id: ProjectId, *, after_worker: int, limit: int
