@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from shoplabel.storage.engine import begin_sqlite
+
 __all__ = ["alembic_config", "migrate"]
 
 _HERE = Path(__file__).resolve().parent / "migrations"
@@ -24,5 +26,6 @@ def migrate(engine: Engine) -> None:
     """Bring the database behind ``engine`` to the newest schema (idempotent)."""
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        begin_sqlite(conn, write=True)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

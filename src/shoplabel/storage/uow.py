@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
-from shoplabel.storage.engine import write_engine, write_lock
+from shoplabel.storage.engine import begin_sqlite, write_engine, write_lock
 from shoplabel.storage.repositories.ai import SqlAiRepository
 from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
@@ -120,10 +120,12 @@ class SqlUnitOfWork:
     def now(self) -> datetime:
         return self._clock()
 
-    def _open(self, bind: Engine) -> None:
+    def _open(self, bind: Engine, *, write: bool) -> None:
         if self._session is not None:
             raise RuntimeError("unit of work is already open; use one per transaction")
         self._session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+        if bind.dialect.name == "sqlite":  # begin now, with the right kind of BEGIN
+            begin_sqlite(self._session.connection(), write=write)
 
     def __getattr__(self, name: str) -> Any:
         # Repositories are built on first use: a request touches 5 of the 13, and building
@@ -161,7 +163,7 @@ class SqlUnitOfWork:
                 raise StorageBusy("the database is busy; retry the request")
             self._locked = True
         try:
-            self._open(self._write_engine)
+            self._open(self._write_engine, write=True)
         except BaseException:
             self._locked = False
             if self._lock is not None:
@@ -182,7 +184,7 @@ class SqlUnitOfWork:
 
     @contextmanager
     def _reading(self) -> Iterator[SqlUnitOfWork]:
-        self._open(self._read_engine)
+        self._open(self._read_engine, write=False)
         exc: BaseException | None = None
         try:
             yield self

@@ -16,7 +16,7 @@ from shoplabel import __version__
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
 from shoplabel.jobs.worker import JobWorker
-from shoplabel.web.api import api_router
+from shoplabel.web.api import include_api
 from shoplabel.web.errors import install_error_handlers
 from shoplabel.web.pages import install_pages
 from shoplabel.web.uploads import DeclaredSizeLimit
@@ -72,7 +72,7 @@ def create_app(platform: Platform, *, dispose_on_shutdown: bool = False) -> Fast
     app.state.platform = platform
     install_error_handlers(app)
     app.add_middleware(DeclaredSizeLimit, max_mb=platform.settings.max_upload_mb)
-    app.include_router(api_router())
+    include_api(app)
     install_pages(app)
     return app
 
