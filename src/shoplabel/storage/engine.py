@@ -63,7 +63,9 @@ def begin_sqlite(conn: Connection, *, write: bool) -> None:
     """
     if conn.dialect.name == "sqlite":
         # Straight to the driver: exec_driver_sql runs SQLAlchemy's whole statement path.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        driver = conn.connection.driver_connection
+        assert driver is not None  # a live connection the caller just began
+        driver.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> Engine:
