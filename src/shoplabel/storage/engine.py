@@ -93,4 +93,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         lock = WriterLock(Path(f"{database}-writer.lock") if on_disk else None)
         setattr(engine, _WRITE_LOCK_ATTR, lock)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pool_pre_ping: it sends a round trip before every unit of work (two per next +
+    # submit cycle, about 8 % of a cycle). Instead connections are recycled after 30 min
+    # (before server or proxy idle timeouts) and a connection that fails with a disconnect
+    # error is dropped with every other pooled connection of the engine (SQLAlchemy's
+    # disconnect handling): after a database restart one request per process fails (HTTP
+    # 503, safe to retry) instead of every request paying for the check.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)

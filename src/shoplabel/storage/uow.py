@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from shoplabel.errors import StorageBusy
@@ -152,6 +152,10 @@ class SqlUnitOfWork:
             if self._locked and self._lock is not None:
                 self._locked = False
                 self._lock.release()
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The server went away (restart, failover); the pool has dropped its connections
+            # and the next request reconnects.
+            raise StorageBusy("lost the database connection; retry the request") from exc
         if isinstance(exc, OperationalError) and any(
             m in str(exc.orig).lower() for m in _BUSY_MARKERS
         ):
