@@ -43,6 +43,30 @@ def test_seal_in_batches_and_verify_an_intact_chain(db: Database) -> None:
     assert seen[-1] == (25, 25)
 
 
+def test_records_sent_with_the_commit_are_kept_in_order_and_only_if_committed(
+    db: Database,
+) -> None:
+    """The submit path appends its record ``with_commit`` (on PostgreSQL it rides in the
+    COMMIT's round trip): committed records are there, in order, and chain like any other;
+    a unit of work left without commit leaves none."""
+    with db.uow() as uow:
+        audit.record(uow, AuditKind.PII_REVEALED, {"item_id": 1, "field": "a"})
+        for i in (2, 3):
+            audit.record(uow, AuditKind.LABEL_SUBMITTED, {"annotation_id": i}, with_commit=True)
+        uow.commit()
+    with db.uow() as uow:
+        audit.record(uow, AuditKind.LABEL_SUBMITTED, {"annotation_id": 99}, with_commit=True)
+        # no commit: rolled back
+    with db.engine.connect() as conn:
+        bodies = [
+            json.loads(b)
+            for b in conn.execute(text("SELECT body FROM audit_events ORDER BY id")).scalars()
+        ]
+    assert [b.get("item_id", b.get("annotation_id")) for b in bodies] == [1, 2, 3]
+    assert audit.seal(db.uow, batch=10).n_sealed == 3
+    assert audit.verify(db.uow, batch=10).ok
+
+
 def test_an_edited_record_is_named(db: Database) -> None:
     _records(db, 10)
     audit.seal(db.uow)

@@ -26,9 +26,8 @@ def pg(pg_schema_url: str) -> Iterator[Database]:
 
 
 def _read(db: Database) -> None:
-    with db.uow().reading() as uow:
-        with pytest.raises(ProjectNotFound):
-            uow.projects.get(ProjectId(1))
+    with db.uow().reading() as uow, pytest.raises(ProjectNotFound):
+        uow.projects.get(ProjectId(1))
 
 
 def _backend_pid(db: Database) -> int:

@@ -44,10 +44,16 @@ __all__ = [
 Progress = Callable[[int, int], None]
 
 
-def record(uow: UnitOfWork, kind: AuditKind, fields: Mapping[str, Any]) -> None:
-    """Append an (unsealed) audit record inside the caller's transaction."""
+def record(
+    uow: UnitOfWork, kind: AuditKind, fields: Mapping[str, Any], *, with_commit: bool = False
+) -> None:
+    """Append an (unsealed) audit record inside the caller's transaction.
+
+    ``with_commit``: the caller does not read the record back before committing, so the
+    storage may send it together with the commit (the submit path does this).
+    """
     body = canonical({"kind": kind.value, "at": uow.now().isoformat(), **fields})
-    uow.audit.append(body, now=uow.now())
+    uow.audit.append(body, now=uow.now(), with_commit=with_commit)
 
 
 def require_auditor(actor: Actor | None) -> None:

@@ -77,7 +77,7 @@ def _audit(
         fields["gold_credit"] = credit
     if accepted:
         fields["accepted"] = True
-    audit.record(uow, AuditKind.LABEL_SUBMITTED, fields)
+    audit.record(uow, AuditKind.LABEL_SUBMITTED, fields, with_commit=True)
 
 
 def _check_duration(duration_ms: int | None) -> None:

@@ -19,7 +19,7 @@ from shoplabel.storage.repositories.annotations import (
     SqlAnnotationRepository,
     SqlConsensusRepository,
 )
-from shoplabel.storage.repositories.audit import SqlAuditRepository
+from shoplabel.storage.repositories.audit import PG_APPEND_SQL, SqlAuditRepository
 from shoplabel.storage.repositories.base import Repository
 from shoplabel.storage.repositories.dashboards import SqlDashboardRepository
 from shoplabel.storage.repositories.dataquality import SqlDataQualityRepository
@@ -183,6 +183,18 @@ class SqlUnitOfWork:
     ) -> None:
         self._close(exc)
 
+    @staticmethod
+    def _commit_with_records(session: Session, records: list[dict[str, Any]]) -> None:
+        """PostgreSQL: send the audit records appended ``with_commit`` and the ``COMMIT`` in
+        one round trip (psycopg pipeline mode): a submit's audit record then costs no round
+        trip of its own (issue 9's at most +10 % on the next + submit cycle)."""
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with driver.pipeline():
+            with driver.cursor() as cur:
+                cur.executemany(PG_APPEND_SQL, records)
+            session.commit()
+
     def reading(self) -> AbstractContextManager[SqlUnitOfWork]:
         return self._reading()
 
@@ -202,7 +214,12 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("commit outside a unit of work")
         try:
-            self._session.commit()
+            audit = self.__dict__.get("audit")
+            pending = audit.take_with_commit() if audit is not None else []
+            if pending:
+                self._commit_with_records(self._session, pending)
+            else:
+                self._session.commit()
         except OperationalError as e:
             if any(m in str(e.orig).lower() for m in _BUSY_MARKERS):
                 raise StorageBusy("the database is busy; retry the request") from e

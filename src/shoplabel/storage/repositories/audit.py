@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
 from shoplabel.domain.audit import GENESIS
 from shoplabel.storage.dialect import insert_ignoring_conflicts
 from shoplabel.storage.repositories.base import Repository
 from shoplabel.storage.tables import AuditEventRow, AuditHeadRow, PayCursorRow
 
-__all__ = ["SqlAuditRepository"]
+__all__ = ["PG_APPEND_SQL", "SqlAuditRepository"]
 
 _E = cast(Table, AuditEventRow.__table__)
 _H = cast(Table, AuditHeadRow.__table__)
@@ -36,9 +37,30 @@ _ADVANCE_CURSOR = (
 )
 
 
+#: ``_APPEND`` as psycopg runs it, for records sent in the commit's round trip.
+PG_APPEND_SQL = str(
+    insert(_E)
+    .values(body=bindparam("body"), created_at=bindparam("created_at"))
+    .inline()  # no RETURNING of the id
+    .compile(dialect=psycopg_dialect())
+)
+
+
 class SqlAuditRepository(Repository):
-    def append(self, body: str, *, now: datetime) -> None:
-        self._s.execute(_APPEND, {"body": body, "created_at": now})
+    def append(self, body: str, *, now: datetime, with_commit: bool = False) -> None:
+        """Add an unsealed record. ``with_commit``: nothing in this transaction reads it back,
+        so on PostgreSQL it may travel with the ``COMMIT`` in one round trip (see
+        :meth:`take_with_commit`); elsewhere it is written now."""
+        values = {"body": body, "created_at": now}
+        if with_commit and self._s.get_bind().dialect.name == "postgresql":
+            self.__dict__.setdefault("_with_commit", []).append(values)
+            return
+        self._s.execute(_APPEND, values)
+
+    def take_with_commit(self) -> list[dict[str, Any]]:
+        """The records waiting for the commit (parameters of :data:`PG_APPEND_SQL`), once."""
+        pending: list[dict[str, Any]] = self.__dict__.pop("_with_commit", [])
+        return pending
 
     def head(self) -> tuple[int, str]:
         row = self._s.execute(select(_H.c.seq, _H.c.hash).where(_H.c.id == 1)).first()
