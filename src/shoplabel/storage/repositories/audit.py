@@ -42,7 +42,7 @@ PG_APPEND_SQL = str(
     insert(_E)
     .values(body=bindparam("body"), created_at=bindparam("created_at"))
     .inline()  # no RETURNING of the id
-    .compile(dialect=psycopg_dialect())
+    .compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
 )
 
 
