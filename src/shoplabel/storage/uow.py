@@ -188,6 +188,7 @@ class SqlUnitOfWork:
         """PostgreSQL: send the audit records appended ``with_commit`` and the ``COMMIT`` in
         one round trip (psycopg pipeline mode): a submit's audit record then costs no round
         trip of its own (issue 9's at most +10 % on the next + submit cycle)."""
+        session.flush()  # ORM inserts want their RETURNING rows: not inside the pipeline
         driver = session.connection().connection.driver_connection
         assert driver is not None
         with driver.pipeline():

@@ -22,6 +22,15 @@ _GET = select(_T).where(
     _T.c.project_id == bindparam("b_project"), _T.c.worker_id == bindparam("b_worker")
 )
 _GET_LOCKED = _GET.with_for_update()
+_GET_MANY = (
+    select(_T)
+    .where(
+        _T.c.project_id == bindparam("b_project"),
+        _T.c.worker_id.in_(bindparam("b_workers", expanding=True)),
+    )
+    .order_by(_T.c.worker_id)
+)
+_GET_MANY_LOCKED = _GET_MANY.with_for_update()
 _FIELDS = [c.name for c in _T.columns if c.name not in ("project_id", "worker_id")]
 _WHERE = (_T.c.project_id == bindparam("b_project"), _T.c.worker_id == bindparam("b_worker"))
 # Counters of one worker's own actions change in place (no read-modify-write, so no row lock
@@ -100,15 +109,9 @@ class SqlWorkerStateRepository(Repository):
     ) -> dict[UserId, WorkerState]:
         """:meth:`get` for several workers in one query (rows locked in worker-id order)."""
         wanted = sorted(set(worker_ids))
-        stmt = (
-            select(_T)
-            .where(_T.c.project_id == project_id, _T.c.worker_id.in_(wanted))
-            .order_by(_T.c.worker_id)
-        )
-        found = {
-            UserId(r.worker_id): _to_state(r)
-            for r in self._s.execute(stmt.with_for_update() if lock else stmt)
-        }
+        params = {"b_project": project_id, "b_workers": wanted}
+        rows = self._s.execute(_GET_MANY_LOCKED if lock else _GET_MANY, params)
+        found = {UserId(r.worker_id): _to_state(r) for r in rows}
         return {w: found.get(w) or WorkerState(project_id, w) for w in wanted}
 
     def add_task(self, project_id: ProjectId, worker_id: UserId, *, gold: bool) -> None:
