@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from benchmarks.service_cycle import PG
+from benchmarks.import_1m import PG_BASE as PG
 from shoplabel.bootstrap import UowOpener, build
 from shoplabel.config import Settings
 from shoplabel.domain.audit import GENESIS

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import create_engine, text
 
-from benchmarks.service_cycle import PG
+from benchmarks.import_1m import PG_BASE as PG
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
 from shoplabel.domain.ids import ProjectId
