@@ -120,6 +120,19 @@ def test_default_rules_exclude_a_random_binary_spammer() -> None:
     ]  # fmt: skip
 
 
+def test_default_rules_only_warn_on_a_skewed_answer_share_or_moderate_disagreement() -> None:
+    # On a 88/12 project a careful worker gives the majority class 96% of the time and a
+    # worker at 0.95 accuracy can show < 70% agreement with an early consensus: both are
+    # told, neither loses label weight (the aggregator already weighs them by their fitted
+    # confusion; down-weighting them cost accuracy and labels on the D_Product replay).
+    skewed = WorkerStats(n_labels=300, constant_answer_fraction=0.96,
+                         consensus_agreement=0.65, n_consensus=40)  # fmt: skip
+    decisions = evaluate(DEFAULT_RULES, skewed)
+    assert {d.rule for d in decisions} == {"constant-answers", "low-agreement"}
+    merged = merge_actions(a for d in decisions for a in d.actions)
+    assert [a.kind for a in merged] == [ActionKind.WARN]
+
+
 def test_merge_actions_resolves_overlaps() -> None:
     merged = merge_actions([
         Action(ActionKind.SUSPEND, {"hours": 2}), Action(ActionKind.SUSPEND, {"hours": 48}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -117,6 +118,27 @@ def test_near_chance_rule_fires_with_its_reason() -> None:
     assert not [d for d in evaluate(DEFAULT_RULES, calm) if d.rule == "near-chance"]
     few = WorkerStats(n_labels=5, chance_llr=9.0, n_scored=5)
     assert not [d for d in evaluate(DEFAULT_RULES, few) if d.rule == "near-chance"]
+
+
+def test_near_chance_spares_a_worker_who_tracks_the_references() -> None:
+    # A worse-than-average but informative worker (agreement 0.8) can drift over the chance
+    # threshold against a very good average worker; the agreement guard keeps them.
+    mediocre = WorkerStats(n_labels=600, chance_llr=5.0, n_scored=580, reference_agreement=0.8)
+    assert not [d for d in evaluate(DEFAULT_RULES, mediocre) if d.rule == "near-chance"]
+    at_guard = replace(mediocre, reference_agreement=0.65)
+    assert [d.rule for d in evaluate(DEFAULT_RULES, at_guard) if d.rule == "near-chance"] == [
+        "near-chance"
+    ]
+    assert implies(
+        "near_chance",
+        {"alpha": 0.01, "min_scored": 10, "max_agreement": 0.5},
+        {"alpha": 0.01, "min_scored": 10, "max_agreement": 0.65},
+    )
+    assert not implies(
+        "near_chance",
+        {"alpha": 0.01, "min_scored": 10, "max_agreement": 0.9},
+        {"alpha": 0.01, "min_scored": 10, "max_agreement": 0.65},
+    )
 
 
 def test_a_smaller_alpha_is_stricter() -> None:

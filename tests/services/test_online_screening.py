@@ -87,8 +87,10 @@ def test_a_random_answerer_is_banned_online_and_their_labels_dropped(db: Databas
         assert items[i].status is ItemStatus.OPEN and items[i].n_labels == 3
         assert consensus[i].n_labels == 3 and consensus[i].value == truth[i]
     assert all(g.status is WorkerStatus.ACTIVE and g.chance_llr < 0 for g in goods)
-    # every good label on a settled item was checked once (the spammer's 4th label settled it)
-    assert sum(g.n_scored for g in goods) == 3 * len(touched)
+    # each good label was checked once, when the next label on its item arrived: the first
+    # two of every item by the good workers' own labels, the third by the spammer's (which
+    # also settled the item)
+    assert sum(g.n_scored for g in goods) == 2 * len(ids) + len(touched)
 
 
 def test_per_class_skill_and_agreement_are_kept_online(db: Database) -> None:
@@ -193,3 +195,27 @@ def test_concurrent_settles_lose_no_screening_update(db: Database) -> None:
     assert sum(s.n_scored for s in states) == 60
     mass = sum(v[0] for s in states for v in s.class_counts.values())
     assert mass == pytest.approx(60, abs=1e-3)
+
+
+def test_a_label_is_checked_when_the_next_label_on_its_item_arrives(db: Database) -> None:
+    # One item, max 3 labels and nothing settles before the third: the first label is
+    # checked by the second (no settling needed), the second and third by the third.
+    _, pid, _ = _setup(db, 1, {"max_overlap": 3, "quality_rules": {"rules": []}})
+    workers = [make_actor(db.uow(), f"w{k}", Role.WORKER) for k in range(3)]
+    rng = np.random.default_rng(4)
+
+    def scored() -> list[int]:
+        with db.uow().reading() as uow:
+            return [uow.workers.get(pid, w.user_id).n_scored for w in workers]
+
+    seen = []
+    for w in workers:
+        t = assignment.next_task(db.uow(), actor=w, project_id=pid, rng=rng)
+        assert t is not None
+        submissions.submit(db.uow(), actor=w, lease_id=t.lease_id, value="same")
+        seen.append(scored())
+    assert seen == [[0, 0, 0], [1, 0, 0], [1, 1, 1]]
+    with db.uow().reading() as uow:
+        first = uow.workers.get(pid, workers[0].user_id)
+    # the first label's reference was the second label alone under the prior model (0.7)
+    assert first.agree_credit == pytest.approx(0.7)

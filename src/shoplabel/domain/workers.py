@@ -43,7 +43,7 @@ class WorkerState:
     fired: Mapping[str, Any] = field(default_factory=dict)
     exam: Mapping[str, Any] | None = None
     #: Online screening: labels scored against a reference (gold, or the leave-one-out
-    #: posterior of a settled item) and the summed probability the reference gave their
+    #: posterior of its item) and the summed probability the reference gave their
     #: answers; the chance test's log-likelihood ratio (random vs the average worker).
     n_scored: int = 0
     agree_credit: float = 0.0

@@ -96,6 +96,8 @@ def _near_chance(s: WorkerStats, p: Mapping[str, float]) -> str | None:
     threshold = chance_threshold(p["alpha"])
     if s.chance_llr < threshold:
         return None
+    if s.reference_agreement is not None and s.reference_agreement > p["max_agreement"]:
+        return None  # worse than average but tracking the references: not at chance
     agree = "" if s.reference_agreement is None else f", mean agreement {s.reference_agreement:.0%}"
     return (
         f"answers look random: over {s.n_scored} checked labels{agree}, chance is "
@@ -165,10 +167,13 @@ CONDITIONS: Final[Mapping[str, ConditionSpec]] = MappingProxyType(
                           doc="bound on the chance of flagging a worker who answers like the "
                               "average worker (threshold log(1/alpha))"),
                 _count("min_scored", 10, "labels checked against a reference needed first"),
+                ParamSpec("max_agreement", 0.65, 0.0, 1.0, stricter=_LOW,
+                          doc="... and only while the mean probability the references gave "
+                              "the worker's answers is at most this"),
             ),
             _near_chance,
             "Answers indistinguishable from random, by a sequential test run on every checked "
-            "label (gold, or a settled item's leave-one-out posterior).",
+            "label (gold, or the item's leave-one-out posterior).",
         ),
     }
 )  # fmt: skip
@@ -178,10 +183,11 @@ def implies(condition: str, a: Mapping[str, float], b: Mapping[str, float]) -> b
     """Whether ``condition`` with params ``a`` can only fire where it fires with ``b``.
 
     True when every parameter of ``a`` is at least as strict as the same parameter of ``b``
-    (exact for these conditions, which are monotone in each parameter).
+    (exact for these conditions, which are monotone in each parameter). A missing parameter
+    takes its default.
     """
     for spec in CONDITIONS[condition].params:
-        x, y = a[spec.name], b[spec.name]
+        x, y = a.get(spec.name, spec.default), b.get(spec.name, spec.default)
         if (x > y) if spec.stricter is Stricter.LOWER else (x < y):
             return False
     return True

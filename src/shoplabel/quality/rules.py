@@ -269,10 +269,10 @@ DEFAULT_RULES: Final[RuleSet] = RuleSet(
         Rule("much-too-fast", "too_fast", {"max_median_seconds": 1.5, "max_fast_fraction": 0.8,
              "min_labels": 40}, (_W, _act(ActionKind.SUSPEND, hours=24.0), _DOWN)),
         Rule("constant-answers", "constant_answers", {"max_share": 0.95, "min_labels": 30},
-             (_W, _DOWN)),
+             (_W,)),
         Rule("skip-streak", "skip_streak", {"max_streak": 20}, (_W,)),
         Rule("low-agreement", "low_agreement", {"min_agreement": 0.7, "level": 0.5,
-             "min_labels": 20}, (_W, _DOWN)),
+             "min_labels": 20}, (_W,)),
         Rule("very-low-agreement", "low_agreement", {"min_agreement": 0.6, "level": 0.9,
              "min_labels": 20}, _EXCLUDE),
         Rule("low-gold-accuracy", "low_gold_accuracy", {"min_accuracy": 0.7, "level": 0.9,
@@ -280,12 +280,14 @@ DEFAULT_RULES: Final[RuleSet] = RuleSet(
         Rule("near-chance", "near_chance", {"alpha": 0.01, "min_scored": 10}, _EXCLUDE),
     )
 )  # fmt: skip
-"""Defaults: warn early, down-weight on moderate evidence, exclude (ban, drop the labels,
+"""Defaults: warn early (a skewed answer share or moderate disagreement only warns: the
+aggregator already weighs workers by their fitted confusion), exclude (ban, drop the labels,
 re-queue their items) only when the worker is *confidently* bad - a 90 % upper credible bound
 below 60 % agreement or 70 % gold accuracy. A binary-task spammer answering at random is
 excluded after about 40 labels on items with a consensus, or about 12 gold answers
 (``min_gold`` is 8); a careful worker at 85 % practically never is.
-``near-chance`` runs on every label checked against gold or a settled item's posterior
+``near-chance`` runs on every label checked against gold or its item's leave-one-out posterior
 (:mod:`~shoplabel.quality.screening`): a random answerer is excluded once chance is 100 times
-as likely as the average worker, and all their labels are dropped retroactively.
+as likely as the average worker and their mean agreement with the references is at most
+0.65, and all their labels are dropped retroactively.
 See ``docs/quality.md`` for the reasoning behind each number."""

@@ -45,7 +45,7 @@ class WorkerStats:
         n_consensus: Labels on items that have a consensus.
         chance_llr: Running statistic of the online chance test
             (:mod:`~shoplabel.quality.screening`); positive when answers look random.
-        n_scored: Labels checked against a reference (gold or a settled item's posterior).
+        n_scored: Labels checked against a reference (gold or a leave-one-out posterior).
         reference_agreement: Mean probability the references gave the worker's answers.
     """
 

@@ -3,11 +3,13 @@
 A label is *checked* when there is a reference for its item's true class:
 
 - a gold honeypot's truth, when the label is submitted;
-- the item's *leave-one-out* posterior when the item settles (leaves the open queue): for
-  each valid label, the posterior of the item from the *other* labels under the current
-  worker model (the class prior when there are none), so a worker never agrees with
-  themself. Each label of a settled item is checked once, when it settles; O(k^2) for an
-  item of k labels, so O(k) per label.
+- the item's *leave-one-out* posterior: the posterior of the item from the *other* valid
+  labels under the current worker model (the class prior when there are none), so a worker
+  never agrees with themself. A label is checked once, as soon as there is another label
+  to compare it with: when the *next* label on its item arrives, or when its item settles
+  (leaves the open queue), whichever comes first. So the submit of the k-th valid label
+  checks label k-1, and also label k when it settles the item; an item that never settles
+  still checks all its labels but the last. O(k) per submit for an item of k labels.
 
 :mod:`shoplabel.services.worker_quality` folds the checks into the workers' counters
 (:mod:`shoplabel.quality.screening`) and applies the rules.
@@ -40,7 +42,7 @@ __all__ = [
     "fold",
     "gold_check",
     "label_checks",
-    "settle_checks",
+    "next_label_checks",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -79,8 +81,17 @@ def gold_check(project: Project, worker_id: UserId, value: Any, gold: Any) -> Ch
     return Check(worker_id, reference, labels.index(str(value)))
 
 
-def settle_checks(uow: UnitOfWork, project: Project, item_id: ItemId) -> list[Check]:
-    """Every valid label of a settling item, checked against its leave-one-out posterior."""
+def next_label_checks(
+    uow: UnitOfWork, project: Project, item_id: ItemId, *, settled: bool
+) -> list[Check]:
+    """The checks a new label on ``item_id`` makes against leave-one-out posteriors: the
+    previous valid label (its first chance of a reference), and the new label itself when
+    it ``settled`` the item.
+
+    Valid labels are taken in submission order, the new one last; every label but the last
+    was checked when its successor arrived, so each label is checked once (a label whose
+    item settled and was re-opened by a rejection can be checked a second time).
+    """
     model = _model(uow, project)
     position = {label: k for k, label in enumerate(model.labels)}
     rows = [
@@ -88,11 +99,12 @@ def settle_checks(uow: UnitOfWork, project: Project, item_id: ItemId) -> list[Ch
         for a in uow.annotations.list_for_item(item_id)
         if a.status is AnnotationStatus.VALID and str(a.value) in position
     ]
+    due = range(max(len(rows) - 2, 0), len(rows) if settled else len(rows) - 1)
     checks = []
-    for i, (_, answer, worker_id) in enumerate(rows):
+    for i in due:
         others = rows[:i] + rows[i + 1 :]
         reference = item_posterior(model, [o[0] for o in others], [o[1] for o in others])
-        checks.append(Check(worker_id, reference, answer))
+        checks.append(Check(rows[i][2], reference, rows[i][1]))
     return checks
 
 
@@ -109,16 +121,16 @@ def label_checks(
     settled: bool,
     control: bool,
 ) -> list[Check]:
-    """The checks a submit makes: the label itself on a gold ``control`` item, and every
-    label of the item when it ``settled``."""
+    """The checks a submit makes: the label itself on a gold ``control`` item, and the
+    leave-one-out checks of :func:`next_label_checks` (the previous label, and this one when
+    it ``settled`` the item)."""
     if not project.schema.is_categorical:
         return []
     checks = []
     if control:
         check = gold_check(project, annotation.worker_id, annotation.value, item.gold)
         checks += [check] if check is not None else []
-    if settled:
-        checks += settle_checks(uow, project, item.id)
+    checks += next_label_checks(uow, project, item.id, settled=settled)
     return checks
 
 

@@ -374,9 +374,9 @@ class Standing:
     state: WorkerState
     gold_accuracy: float | None
     events: tuple[QualityEvent, ...]
-    #: Mean probability the references (gold, settled items' posteriors) gave their answers.
+    #: Mean probability the references (gold, leave-one-out posteriors) gave their answers.
     agreement: float | None = None
-    #: Per label class: posterior mean recall from gold and settled items, updated online.
+    #: Per label class: posterior mean recall from gold and checked labels, updated online.
     class_accuracy: Mapping[str, float] = field(default_factory=dict)
 
 
