@@ -9,8 +9,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from shoplabel.cli.ai import _toolkit, _with_bar
-from shoplabel.cli.context import AS_USER, console, handle_errors, operator, platform
+from shoplabel.cli.context import (
+    AS_USER,
+    ai_toolkit,
+    console,
+    handle_errors,
+    operator,
+    platform,
+    with_progress,
+)
 from shoplabel.domain.ids import ProjectId
 from shoplabel.services import feedback, model_registry
 from shoplabel.services.training import compare, parse_train_options, train
@@ -43,7 +50,7 @@ def train_project(
     """Train a model on PROJECT_ID's labels, evaluate it and add it to the registry."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
+    ai = ai_toolkit(p)
     options = parse_train_options(
         {
             "model": model,
@@ -69,7 +76,7 @@ def train_project(
         console.print(f"evaluated on {result.n_test} {result.evaluated_on} items")
         console.print(table)
         return
-    report = _with_bar(
+    report = with_progress(
         "training",
         lambda progress: train(
             p.uow, ai, actor=actor, project_id=pid, options=options, progress=progress
@@ -108,7 +115,7 @@ def export_model(model_id: int, directory: Path, as_user: str | None = AS_USER) 
     """Write MODEL_ID as DIRECTORY/model.npz and DIRECTORY/model.json."""
     p = platform()
     model = model_registry.get_model(p.uow, actor=operator(p, as_user), model_id=model_id)
-    files = model_registry.export_files(_toolkit(p), model)
+    files = model_registry.export_files(ai_toolkit(p), model)
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         (directory / name).write_bytes(data)
@@ -120,8 +127,8 @@ def promote_model(model_id: int, as_user: str | None = AS_USER) -> None:
     """Make MODEL_ID its project's pre-labeller and predict every item with it."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
-    version = _with_bar(
+    ai = ai_toolkit(p)
+    version = with_progress(
         "predicting",
         lambda progress: model_registry.promote(
             p.uow, ai, actor=actor, model_id=model_id, progress=progress
