@@ -17,7 +17,6 @@ from shoplabel.errors import (
     ItemNotFound,
     ModelFileInvalid,
     ModelNotFound,
-    ModelUnavailable,
     PermissionDenied,
     SingleClass,
     TooFewLabels,
@@ -105,28 +104,19 @@ def test_a_single_class_is_a_clear_error(db: Database, toolkit: MemoToolkit) -> 
     assert model_registry.list_models(db.uow, actor=ab.owner, project_id=ab.project.id) == []
 
 
-def test_options_are_validated_and_finetune_is_unavailable(
-    db: Database, toolkit: MemoToolkit
-) -> None:
+def test_options_are_validated() -> None:
     for bad, field in (
         ({"labels": "votes"}, "labels"),
         ({"test_share": 2}, "test_share"),
         ({"max_epochs": 1.5}, "max_epochs"),
         ({"class_weights": "yes"}, "class_weights"),
         ({"lr": 0.1}, "lr"),
+        ({"base_model": 3}, "base_model"),
+        ({"finetune_epochs": -1}, "finetune_epochs"),
     ):
         with pytest.raises(InvalidInput) as e:
             parse_train_options(bad)
         assert e.value.details["field"] == field
-    ab = gold_project(db, 3, replay=False)
-    with pytest.raises(ModelUnavailable):
-        train(
-            db.uow,
-            toolkit,
-            actor=ab.owner,
-            project_id=ab.project.id,
-            options=parse_train_options({"model": "finetune"}),
-        )
 
 
 def test_predict_export_and_promote(db: Database, toolkit: MemoToolkit) -> None:

