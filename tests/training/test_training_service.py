@@ -26,7 +26,6 @@ from shoplabel.services import jobs, model_registry
 from shoplabel.services.feedback import (
     FeedbackInput,
     feedback_summary,
-    relabel_sample,
     submit_feedback,
 )
 from shoplabel.services.model_registry import MAX_BATCH, PredictRequest
@@ -309,21 +308,3 @@ def test_feedback_sends_done_items_to_review_and_raises_priority(
             project_id=ab.project.id,
             body=FeedbackInput(signal=FeedbackSignal.CLICKED, item_id=done.id),
         )
-
-
-def test_relabel_sample_sends_a_seeded_share_of_done_items_to_review(
-    db: Database, toolkit: MemoToolkit
-) -> None:
-    ab = gold_project(db, 20)
-    with db.uow().reading() as uow:
-        before = uow.projects.get(ab.project.id).counters
-    n = relabel_sample(db.uow, actor=ab.owner, project_id=ab.project.id, share=0.5, seed=1)
-    assert 0 < n < before.n_done
-    with db.uow().reading() as uow:
-        after = uow.projects.get(ab.project.id).counters
-        flags = uow.ai.review_flags(ab.project.id, after_id=0, limit=100)
-        in_review = uow.items.page(ab.project.id, after_id=0, limit=100, status=ItemStatus.REVIEW)
-    assert (after.n_done, after.n_review) == (before.n_done - n, before.n_review + n)
-    assert len(in_review) == n and {f.reason for f in flags} == {"periodic relabelling sample"}
-    with pytest.raises(InvalidInput):
-        relabel_sample(db.uow, actor=ab.owner, project_id=ab.project.id, share=0.0, seed=1)

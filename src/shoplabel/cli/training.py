@@ -19,7 +19,7 @@ from shoplabel.cli.context import (
     with_progress,
 )
 from shoplabel.domain.ids import ProjectId
-from shoplabel.services import feedback, model_registry
+from shoplabel.services import model_registry, relabelling
 from shoplabel.services.training import compare, parse_train_options, train
 
 __all__ = [
@@ -153,7 +153,7 @@ def relabel_items(
 ) -> None:
     """Periodic relabelling: send a seeded SHARE of PROJECT_ID's completed items to review."""
     p = platform()
-    n = feedback.relabel_sample(
+    n = relabelling.relabel_sample(
         p.uow, actor=operator(p, as_user), project_id=ProjectId(project_id), share=share, seed=seed
     )
     console.print_json(json.dumps({"n_sent": n}))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.errors import ModelUnavailable
-from shoplabel.services import feedback, model_registry, training_jobs
+from shoplabel.services import feedback, model_registry, relabelling, training_jobs
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.feedback import FeedbackInput
 from shoplabel.services.model_registry import PredictRequest
@@ -140,7 +140,7 @@ def relabel_sample(
     project_id: ProjectId, body: RelabelSample, actor: CurrentActor, uows: UowFactoryDep
 ) -> dict[str, int]:
     """Send a seeded share of the completed items back to review (periodic relabelling)."""
-    n = feedback.relabel_sample(
+    n = relabelling.relabel_sample(
         uows, actor=actor, project_id=project_id, share=body.share, seed=body.seed
     )
     return {"n_sent": n}
