@@ -48,6 +48,7 @@ from shoplabel.domain.reviews import ReviewDecision, ReviewRecord
 from shoplabel.domain.scheduling import CandidateOrder
 from shoplabel.domain.training import (
     Feedback,
+    FeedbackCounts,
     FeedbackSignal,
     LabelSource,
     ModelType,
@@ -473,7 +474,7 @@ class TrainingRepository(Protocol):
     def list_feedback(
         self, project_id: ProjectId, *, before_id: int | None, limit: int
     ) -> list[Feedback]: ...
-    def feedback_counts(self, project_id: ProjectId) -> dict[str, int]: ...
+    def feedback_counts(self, project_id: ProjectId) -> FeedbackCounts: ...
     def item_ids_by_external(
         self, project_id: ProjectId, external_ids: Sequence[str]
     ) -> dict[str, ItemId]: ...

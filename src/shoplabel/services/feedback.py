@@ -141,6 +141,7 @@ def submit_feedback(
 @dataclass(frozen=True, slots=True)
 class FeedbackSummary:
     counts: dict[str, int]
+    n_disagree: int
     recent: list[Feedback]
 
 
@@ -151,7 +152,9 @@ def feedback_summary(
     with uows().reading() as uow:
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"read feedback of project {project_id}")
+        counts = uow.training.feedback_counts(project_id)
         return FeedbackSummary(
-            counts=uow.training.feedback_counts(project_id),
+            counts=dict(counts.by_signal),
+            n_disagree=counts.n_disagree,
             recent=uow.training.list_feedback(project_id, before_id=None, limit=limit),
         )

@@ -131,7 +131,9 @@ def feedback_summary(
     """Signals received per kind and the 20 newest."""
     s = feedback.feedback_summary(uows, actor=actor, project_id=project_id)
     return FeedbackSummaryRead(
-        counts=s.counts, recent=[FeedbackRead.from_domain(f) for f in s.recent]
+        counts=s.counts,
+        n_disagree=s.n_disagree,
+        recent=[FeedbackRead.from_domain(f) for f in s.recent],
     )
 
 

@@ -155,6 +155,7 @@ class FeedbackRead(BaseModel):
 
 class FeedbackSummaryRead(BaseModel):
     counts: dict[str, int]
+    n_disagree: int
     recent: list[FeedbackRead]
 
 
