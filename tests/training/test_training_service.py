@@ -284,7 +284,7 @@ def test_feedback_sends_done_items_to_review_and_raises_priority(
     with db.uow().reading() as uow:
         assert uow.items.get(items[1].id).status is items[1].status
     summary = feedback_summary(db.uow, actor=ab.owner, project_id=ab.project.id)
-    assert summary.counts == {"wrong_label": 1, "clicked": 1}
+    assert summary.counts == {"wrong_label": 1, "clicked": 1} and summary.n_disagree == 1
     assert [f.id for f in summary.recent] == [ok.id, fb.id]
     with pytest.raises(InvalidInput):
         submit_feedback(
