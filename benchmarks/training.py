@@ -19,8 +19,8 @@ gold) and scored on the same held-out gold items (a seeded 30%). A seed draws th
 training order and, for the reviews, the synthetic crowd; the summary gives mean and standard
 deviation over seeds, and the paired differences (soft - gold, soft - majority) per seed,
 which cancel the test set's sampling noise shared by the sources. The head-training time on
-100,000 items is measured on 100,000 feature rows (the Chinese reviews' embeddings tiled, with noise) and reported as wall and
-CPU time.
+100,000 items is measured on 100,000 feature rows (the Chinese reviews' embeddings tiled,
+with noise) and reported as wall and CPU time.
 
 Run: ``PYTHONPATH=src .venv/bin/python benchmarks/training.py [--reviews 10000] [--chars 120]
 [--seeds 5] [--out results.json]``
