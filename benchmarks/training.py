@@ -239,6 +239,65 @@ def timing(base: NDArray[np.float32], labels: int, seed: int) -> dict[str, float
     }
 
 
+def finetune_run(
+    texts: list[str],
+    truth: list[str],
+    accuracies: list[float],
+    *,
+    n: int,
+    epochs: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """``--model finetune`` on ``n`` reviews (70% train, 30% test): the packaged MiniLM,
+    fine-tuned on soft posteriors and on gold; the probe (epoch 0) is the frozen-encoder head."""
+    import tempfile
+
+    from shoplabel.ml.embedders import SentenceTransformerEmbedder
+    from shoplabel.ml.finetune import PACKAGED_MODEL, FinetuneOptions, finetune_encoder
+
+    labs = sorted(set(truth))
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(texts), size=n, replace=False))
+    t_texts, t_truth = [texts[i] for i in pick], [truth[i] for i in pick]
+    idx = np.asarray([labs.index(t) for t in t_truth])
+    ids = [f"i{i}" for i in range(n)]
+    tg = targets(ids, labs, synthetic_answers(t_truth, labs, accuracies, rng), t_truth)
+    test = rng.random(n) < 0.3
+    out = []
+    for source in ("soft", "gold"):
+        rows = ~test & ~np.isnan(tg[source]).any(axis=1)
+        train_texts = [t for t, keep in zip(t_texts, rows, strict=True) if keep]
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, cpu = time.perf_counter(), time.process_time()
+            fit = finetune_encoder(
+                train_texts,
+                tg[source][rows],
+                base=PACKAGED_MODEL,
+                out_dir=Path(tmp),
+                options=FinetuneOptions(epochs=epochs, seed=seed),
+            )
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            test_texts = [t for t, keep in zip(t_texts, test, strict=True) if keep]
+            x = SentenceTransformerEmbedder(tmp).embed(test_texts, kind="passage")
+        rep = classifier_report(fit.head.predict_proba(x), idx[test])
+        row = {
+            "task": "reviews sentiment, finetune MiniLM",
+            "labels": source,
+            "n_train": int(rows.sum()),
+            "n_test": int(test.sum()),
+            "accuracy": rep.accuracy,
+            "macro_f1": rep.macro_f1,
+            "ece": rep.ece,
+            "best_epoch": fit.best_epoch,
+            "val_history": fit.history,
+            "wall": wall,
+            "cpu": cpu,
+        }
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    return out
+
+
 def summarise(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mean and sd over seeds per (task, source), and the paired soft - gold and
     soft - majority differences (same seed, same test items)."""
@@ -285,6 +344,10 @@ def main() -> None:
     ap.add_argument("--skip-product", action="store_true")
     ap.add_argument("--skip-timing", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="write every run as JSON")
+    ap.add_argument(
+        "--finetune", type=int, default=0, help="reviews for the finetune run (0: none)"
+    )
+    ap.add_argument("--finetune-epochs", type=int, default=2)
     args = ap.parse_args()
     load = os.getloadavg()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, load {load[0]:.1f}")
@@ -303,6 +366,11 @@ def main() -> None:
     print(f"{len(accuracies)} real workers, mean accuracy {np.mean(accuracies):.3f}")
 
     texts, sentiment, category = load_reviews(args.reviews, args.sample_seed, args.chars)
+    if args.finetune:
+        finetune_run(
+            texts, sentiment, accuracies, n=args.finetune, epochs=args.finetune_epochs, seed=0
+        )
+        return
     emb = _embed(texts, f"reviews-{args.reviews}-c{args.chars}-s{args.sample_seed}")
     for name, truth_r in (("reviews sentiment", sentiment), ("reviews category", category)):
         labs = sorted(set(truth_r))
