@@ -135,25 +135,40 @@ class _Run:
         return copy, {k: v.detach().clone() for k, v in self.linear.state_dict().items()}
 
 
-def _kl_loss(run: _Run, texts: Sequence[str], targets: Any, weights: Any) -> Any:
-    import torch
+@dataclass(frozen=True)
+class _Rows:
+    """Texts with their targets and row weights as tensors."""
 
-    logq = run.log_probas(texts)
-    logp = torch.log(targets.clamp_min(1e-12))
-    kl = (targets * (logp - logq)).sum(dim=1)
-    return (weights * kl).sum() / weights.sum().clamp_min(1e-12)
+    texts: Sequence[str]
+    targets: Any
+    weights: Any
+
+    def pick(self, idx: NDArray[np.intp]) -> _Rows:
+        import torch
+
+        at = torch.as_tensor(idx)
+        return _Rows([self.texts[j] for j in idx], self.targets[at], self.weights[at])
+
+    def loss(self, run: _Run) -> Any:
+        """Weighted mean KL of these rows (a tensor with gradients)."""
+        import torch
+
+        logq = run.log_probas(self.texts)
+        logp = torch.log(self.targets.clamp_min(1e-12))
+        kl = (self.targets * (logp - logq)).sum(dim=1)
+        return (self.weights * kl).sum() / self.weights.sum().clamp_min(1e-12)
 
 
-def _val_loss(run: _Run, texts: list[str], t: Any, w: Any, batch_size: int) -> float:
+def _val_loss(run: _Run, rows: _Rows, batch_size: int) -> float:
     import torch
 
     run.model.eval()
     total = 0.0
     with torch.no_grad():
-        for i in range(0, len(texts), batch_size):
-            sl = slice(i, i + batch_size)
-            total += float(_kl_loss(run, texts[sl], t[sl], w[sl])) * float(w[sl].sum())
-    return total / max(float(w.sum()), 1e-12)
+        for i in range(0, len(rows.texts), batch_size):
+            part = rows.pick(np.arange(i, min(i + batch_size, len(rows.texts))))
+            total += float(part.loss(run)) * float(part.weights.sum())
+    return total / max(float(rows.weights.sum()), 1e-12)
 
 
 def _probe(model: Any, texts: list[str], targets: NDArray[np.float64], o: FinetuneOptions) -> _Run:
@@ -169,6 +184,49 @@ def _probe(model: Any, texts: list[str], targets: NDArray[np.float64], o: Finetu
         linear.bias.copy_(torch.as_tensor(fit.intercept, dtype=torch.float32))
     mean = torch.as_tensor(fit.mean, dtype=torch.float32)
     return _Run(model, linear, mean, torch.as_tensor(fit.scale, dtype=torch.float32))
+
+
+def _optimiser(run: _Run, o: FinetuneOptions) -> Any:
+    import torch
+
+    params = [
+        {"params": list(run.model.parameters()), "lr": o.learning_rate},
+        {"params": list(run.linear.parameters()), "lr": o.head_learning_rate},
+    ]
+    return torch.optim.AdamW(params, weight_decay=0.01)
+
+
+def _epoch(
+    run: _Run, rows: _Rows, optimiser: Any, batch_size: int, step: Callable[[], None]
+) -> None:
+    """One pass over ``rows`` (already shuffled), one optimiser step per batch."""
+    run.model.train()
+    for i in range(0, len(rows.texts), batch_size):
+        loss = rows.pick(np.arange(i, min(i + batch_size, len(rows.texts)))).loss(run)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        step()
+
+
+def _head(run: _Run) -> LinearHead:
+    return LinearHead(
+        coef=run.linear.weight.detach().numpy().astype(np.float64),
+        intercept=run.linear.bias.detach().numpy().astype(np.float64),
+        mean=run.mean.numpy().astype(np.float64),
+        scale=run.scale.numpy().astype(np.float64),
+    )
+
+
+def _counter(progress: Progress | None, total: int) -> Callable[[], None]:
+    done = [0]
+
+    def step() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total)
+
+    return step
 
 
 def finetune_encoder(
@@ -195,55 +253,28 @@ def finetune_encoder(
     t = t / np.maximum(t.sum(axis=1, keepdims=True), 1e-12)
     order = np.random.default_rng(o.seed).permutation(len(texts))
     n_val = round(len(texts) * o.val_share) if len(texts) >= 20 else 0
-    train, val = order[n_val:], (order[:n_val] if n_val else order[n_val:])
+    train, val = order[n_val:], (order[:n_val] if n_val else order)
     model = _load(base)
     model.max_seq_length = o.max_length
-    texts_train = [texts[i] for i in train]
-    run = _probe(model, texts_train, t[train], o)
+    run = _probe(model, [texts[i] for i in train], t[train], o)
     w = torch.as_tensor(row_weights(t, balanced=o.class_weights), dtype=torch.float32)
-    tt = torch.as_tensor(t, dtype=torch.float32)
-    val_idx = torch.as_tensor(val)
-    val_texts = [texts[i] for i in val]
-
-    def measure() -> float:
-        return _val_loss(run, val_texts, tt[val_idx], w[val_idx], o.batch_size)
-
-    history = [round(measure(), 6)]
+    rows = _Rows(texts, torch.as_tensor(t, dtype=torch.float32), w)
+    history = [round(_val_loss(run, rows.pick(val), o.batch_size), 6)]
     best = (history[0], run.state(), 0)
-    params = [
-        {"params": list(model.parameters()), "lr": o.learning_rate},
-        {"params": list(run.linear.parameters()), "lr": o.head_learning_rate},
-    ]
-    optimiser = torch.optim.AdamW(params, weight_decay=0.01)
+    optimiser = _optimiser(run, o)
     rng = np.random.default_rng(o.seed + 1)
-    steps = -(-len(train) // o.batch_size)
+    step = _counter(progress, o.epochs * -(-len(train) // o.batch_size))
     for epoch in range(1, o.epochs + 1):
-        model.train()
-        shuffled = rng.permutation(train)
-        for step, i in enumerate(range(0, len(shuffled), o.batch_size), start=1):
-            batch = shuffled[i : i + o.batch_size]
-            idx = torch.as_tensor(batch)
-            loss = _kl_loss(run, [texts[j] for j in batch], tt[idx], w[idx])
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            if progress is not None:
-                progress((epoch - 1) * steps + step, o.epochs * steps)
-        history.append(round(measure(), 6))
+        _epoch(run, rows.pick(rng.permutation(train)), optimiser, o.batch_size, step)
+        history.append(round(_val_loss(run, rows.pick(val), o.batch_size), 6))
         if history[-1] < best[0] - 1e-6:
             best = (history[-1], run.state(), epoch)
     model.load_state_dict(best[1][0])
     run.linear.load_state_dict(best[1][1])
     model.save(str(out_dir))
-    head = LinearHead(
-        coef=run.linear.weight.detach().numpy().astype(np.float64),
-        intercept=run.linear.bias.detach().numpy().astype(np.float64),
-        mean=run.mean.numpy().astype(np.float64),
-        scale=run.scale.numpy().astype(np.float64),
-    )
     return FinetuneResult(
         encoder=str(out_dir),
-        head=head,
+        head=_head(run),
         epochs=o.epochs,
         best_epoch=best[2],
         val_loss=best[0] if n_val else None,
