@@ -348,7 +348,10 @@ def main() -> None:
         "--finetune", type=int, default=0, help="reviews for the finetune run (0: none)"
     )
     ap.add_argument("--finetune-epochs", type=int, default=2)
+    ap.add_argument("--patience", type=int, default=TrainOptions().patience)
+    ap.add_argument("--val-share", type=float, default=TrainOptions().val_share)
     args = ap.parse_args()
+    options = TrainOptions(patience=args.patience, val_share=args.val_share)
     load = os.getloadavg()
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, load {load[0]:.1f}")
     cpu0 = time.process_time()
@@ -361,7 +364,7 @@ def main() -> None:
         tg = targets(keys, labels, triples, truth)
         print("D_Product label accuracy vs gold:", label_accuracy(tg, truth_idx))
         for seed in range(args.seeds):
-            results += run_task("D_Product (real crowd)", feats, tg, truth_idx, seed)
+            results += run_task("D_Product (real crowd)", feats, tg, truth_idx, seed, options)
     accuracies = worker_accuracies(triples, dict(zip(keys, truth, strict=True)))
     print(f"{len(accuracies)} real workers, mean accuracy {np.mean(accuracies):.3f}")
 
@@ -380,7 +383,7 @@ def main() -> None:
             rng = np.random.default_rng(1000 + seed)
             tg_r = targets(ids, labs, synthetic_answers(truth_r, labs, accuracies, rng), truth_r)
             print(name, f"s{seed} label accuracy vs gold:", label_accuracy(tg_r, idx))
-            results += run_task(name + " (synthetic)", emb, tg_r, idx, seed)
+            results += run_task(name + " (synthetic)", emb, tg_r, idx, seed, options)
     summary = summarise(results)
     print_summary(summary)
     print(
