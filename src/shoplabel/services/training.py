@@ -58,7 +58,7 @@ class TrainOptions:
     seed: int = 0
     max_epochs: int = 200
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    learning_rate: float = 0.001
     l2: float = 1e-4
     val_share: float = 0.1
     patience: int = 8
