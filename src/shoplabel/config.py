@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the job worker seals the audit trail and accrues pay (0: never).",
     )
+    schedule_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often the job worker queues the projects' periodic jobs that are due "
+        "(relabelling samples, project settings `relabel_*`; 0: never).",
+    )
     payout_minimum: int = Field(
         default=1000,
         ge=1,

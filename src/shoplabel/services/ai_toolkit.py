@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AiToolkit", "Embedder", "Head", "HeadFit", "LabelIssues", "TextKind"]
+__all__ = ["AiToolkit", "Embedder", "Finetuned", "Head", "HeadFit", "LabelIssues", "TextKind"]
 
 TextKind = Literal["query", "passage"]
 
@@ -58,6 +58,15 @@ class HeadFit(Protocol):
     def history(self) -> list[float]: ...
 
 
+class Finetuned(HeadFit, Protocol):
+    """A fine-tuned encoder and the head on its embeddings."""
+
+    @property
+    def encoder(self) -> str:
+        """The embedder name that loads the saved encoder (``finetuned:<id>``)."""
+        ...
+
+
 class AiToolkit(Protocol):
     def embedder(self, name: str) -> Embedder: ...
     def fit_head(
@@ -80,4 +89,24 @@ class AiToolkit(Protocol):
     ) -> HeadFit:
         """KL-divergence training with class weights, validation split and early stopping;
         ``options`` are ``ml.trainer.TrainOptions`` fields."""
+        ...
+
+    def finetune(
+        self,
+        texts: Sequence[str],
+        targets: NDArray[np.floating[Any]],
+        *,
+        base: str,
+        options: Mapping[str, Any],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Finetuned:
+        """Fine-tune the encoder ``base`` (a local directory or the packaged model's name)
+        with the KL objective and save it in the models directory; ``options`` are
+        ``ml.finetune.FinetuneOptions`` fields. Raises ``ModelUnavailable`` without the train
+        extra or a models directory."""
+        ...
+
+    def encoder_files(self, embedder: str) -> dict[str, bytes]:
+        """The files of a fine-tuned or sentence-transformers encoder by relative path (empty
+        for other embedders); raises ``ModelFileInvalid`` if its directory is gone."""
         ...

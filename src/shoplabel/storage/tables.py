@@ -42,6 +42,7 @@ __all__ = [
     "DuplicateGroupRow",
     "DuplicateMemberRow",
     "EmbeddingRow",
+    "FeedbackCounterRow",
     "FeedbackRow",
     "ItemFlagRow",
     "ItemRow",
@@ -794,3 +795,16 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_feedback_project_id", "project_id", "id"),)
+
+
+class FeedbackCounterRow(Base):
+    """Feedback received per project and signal (and how much of it disagreed with the human
+    consensus), bumped by the feedback write: the dashboard reads these few rows."""
+
+    __tablename__ = "feedback_counters"
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_disagree: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -37,6 +37,7 @@ def _lifespan(
                 poll_seconds=platform.settings.job_poll_seconds,
                 keys=platform.privacy,
                 pay_run_seconds=platform.settings.pay_run_seconds,
+                schedule_seconds=platform.settings.schedule_seconds,
                 ai=platform.ai,
             )
             worker.start()

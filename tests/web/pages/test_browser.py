@@ -18,9 +18,11 @@ import pytest
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
+from shoplabel.domain.training import FeedbackSignal
 from shoplabel.domain.users import Actor, Role
 from shoplabel.services import (
     auth,
+    feedback,
     imports,
     pay_rules,
     pay_run,
@@ -28,6 +30,7 @@ from shoplabel.services import (
     submissions,
     worker_quality,
 )
+from shoplabel.services.feedback import FeedbackInput
 from shoplabel.web.i18n import MESSAGES
 from tests.factories import PASSWORD, add_items, matching_payload
 from tests.pii_seed import REVIEWS, leaks, reviews_csv
@@ -730,3 +733,34 @@ def test_worker_cannot_open_the_data_quality_page(page: Any, live_server: LiveSe
     login(page, worker.username)
     response = page.goto(f"/projects/{pid}/data-quality")
     assert response.status in (403, 404)
+
+
+def test_requester_sees_production_feedback_on_the_dashboard(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid = project(live_server, owner, "product_matching")
+    add_items(live_server.platform.uow(), pid, [matching_payload(i) for i in range(3)])
+    proj = projects.get_project(live_server.platform.uow(), actor=owner, project_id=pid)
+    login(page, owner.username)
+    page.goto(f"/projects/{pid}/dashboard")
+    page.wait_for_selector("#no-feedback")
+    worker = user(live_server, Role.WORKER)
+    item = label(live_server.platform.uow, worker, proj, "same", 1200)  # done: 1 label
+    for signal, value, comment in (
+        (FeedbackSignal.WRONG_LABEL, "different", "returned as a mismatch"),
+        (FeedbackSignal.CLICKED, "same", ""),
+        (FeedbackSignal.WRONG_LABEL, "same", ""),
+    ):
+        body = FeedbackInput(signal=signal, item_id=item, value=value, comment=comment)
+        feedback.submit_feedback(live_server.platform.uow(), actor=owner, project_id=pid, body=body)
+    page.goto(f"/projects/{pid}/dashboard")
+    page.wait_for_selector("#feedback-counts")
+    assert page.inner_text("#feedback-counts [data-signal='wrong_label'] dd") == "2"
+    assert page.inner_text("#feedback-counts [data-signal='clicked'] dd") == "1"
+    assert page.locator("#feedback-table tbody tr").count() == 3
+    assert page.locator("#feedback-table tr.disagrees").count() == 1  # "different" vs "same"
+    assert "returned as a mismatch" in page.inner_text("#feedback-table")
+    total = page.inner_text("#feedback-total")
+    assert total.startswith("3 ") and "1 " in total
+    check_layout(page, shots, "dashboard-feedback")

@@ -65,6 +65,16 @@ class SqlJobRepository(Repository):
         ).first()
         return None if row is None else to_job(row)
 
+    def find_latest(self, *, kind: JobKind, project_id: ProjectId) -> Job | None:
+        """The project's newest job of ``kind`` in any status (on ``ix_jobs_project_id``)."""
+        row = self._s.execute(
+            select(_T)
+            .where(JobRow.project_id == project_id, JobRow.kind == kind.value)
+            .order_by(JobRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else to_job(row)
+
     def claim_next(self, *, now: datetime) -> Job | None:
         """Mark the oldest pending job running and return it; two workers never get the same
         job because the claim is a conditional UPDATE on its status."""

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.training import (
     Feedback,
+    FeedbackCounts,
     FeedbackSignal,
     LabelSource,
     ModelType,
     TrainedModel,
 )
 from shoplabel.errors import ModelNotFound
+from shoplabel.storage.dialect import upsert_adding
 from shoplabel.storage.repositories.base import Repository
-from shoplabel.storage.tables import FeedbackRow, ItemRow, TrainedModelRow
+from shoplabel.storage.tables import FeedbackCounterRow, FeedbackRow, ItemRow, TrainedModelRow
 
 __all__ = ["SqlTrainingRepository"]
+
+_COUNTERS = cast(Table, FeedbackCounterRow.__table__)
 
 
 def _model(r: TrainedModelRow) -> TrainedModel:
@@ -141,6 +145,14 @@ class SqlTrainingRepository(Repository):
         )
         self._s.add(row)
         self._s.flush()
+        stmt = upsert_adding(
+            _COUNTERS,
+            self._s.get_bind().dialect.name,
+            keys=("project_id", "signal"),
+            add=("n", "n_disagree"),
+        )
+        values = {"n": 1, "n_disagree": int(disagrees)}
+        self._s.execute(stmt, {"project_id": project_id, "signal": signal.value, **values})
         return _feedback(row)
 
     def list_feedback(
@@ -153,14 +165,17 @@ class SqlTrainingRepository(Repository):
         rows = self._s.scalars(stmt.order_by(FeedbackRow.id.desc()).limit(limit))
         return [_feedback(r) for r in rows]
 
-    def feedback_counts(self, project_id: ProjectId) -> dict[str, int]:
-        """Feedback received per signal."""
+    def feedback_counts(self, project_id: ProjectId) -> FeedbackCounts:
+        """Feedback received per signal, from the maintained counters (a few key rows)."""
         rows = self._s.execute(
-            select(FeedbackRow.signal, func.count())
-            .where(FeedbackRow.project_id == project_id)
-            .group_by(FeedbackRow.signal)
+            select(
+                FeedbackCounterRow.signal, FeedbackCounterRow.n, FeedbackCounterRow.n_disagree
+            ).where(FeedbackCounterRow.project_id == project_id)
+        ).all()
+        return FeedbackCounts(
+            by_signal={str(s): int(n) for s, n, _ in rows if n},
+            n_disagree=sum(int(d) for _, _, d in rows),
         )
-        return {str(s): int(n) for s, n in rows}
 
     def item_ids_by_external(
         self, project_id: ProjectId, external_ids: Sequence[str]

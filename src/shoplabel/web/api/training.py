@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from shoplabel.domain.ids import ProjectId
 from shoplabel.errors import ModelUnavailable
-from shoplabel.services import feedback, model_registry, training_jobs
+from shoplabel.services import feedback, model_registry, relabelling, training_jobs
 from shoplabel.services.ai_toolkit import AiToolkit
 from shoplabel.services.feedback import FeedbackInput
 from shoplabel.services.model_registry import PredictRequest
@@ -131,7 +131,9 @@ def feedback_summary(
     """Signals received per kind and the 20 newest."""
     s = feedback.feedback_summary(uows, actor=actor, project_id=project_id)
     return FeedbackSummaryRead(
-        counts=s.counts, recent=[FeedbackRead.from_domain(f) for f in s.recent]
+        counts=s.counts,
+        n_disagree=s.n_disagree,
+        recent=[FeedbackRead.from_domain(f) for f in s.recent],
     )
 
 
@@ -140,7 +142,7 @@ def relabel_sample(
     project_id: ProjectId, body: RelabelSample, actor: CurrentActor, uows: UowFactoryDep
 ) -> dict[str, int]:
     """Send a seeded share of the completed items back to review (periodic relabelling)."""
-    n = feedback.relabel_sample(
+    n = relabelling.relabel_sample(
         uows, actor=actor, project_id=project_id, share=body.share, seed=body.seed
     )
     return {"n_sent": n}

@@ -219,6 +219,8 @@ def dashboard_page(
         "charts": charts,
         "plotly_url": PLOTLY_URL,
         "pending_job": page.pending_job or (int(job) if job.isdigit() else None),
+        "feedback": page.feedback,
+        "recent_feedback": page.recent_feedback,
     }
     return render(request, "requester/dashboard.html", context, user=user)
 

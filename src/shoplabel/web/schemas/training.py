@@ -41,6 +41,11 @@ class TrainBody(BaseModel):
     l2: float | None = None
     val_share: float | None = None
     patience: int | None = None
+    # base_model is not accepted here: it names a directory on the server (CLI only).
+    finetune_epochs: int | None = None
+    finetune_batch_size: int | None = None
+    finetune_learning_rate: float | None = None
+    max_length: int | None = None
 
     def options(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -155,6 +160,7 @@ class FeedbackRead(BaseModel):
 
 class FeedbackSummaryRead(BaseModel):
     counts: dict[str, int]
+    n_disagree: int
     recent: list[FeedbackRead]
 
 
