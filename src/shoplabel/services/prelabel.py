@@ -47,6 +47,7 @@ from shoplabel.services.prelabel_training import (
     TrainingSet,
     ZeroShot,
     cross_fit,
+    head_features,
     label_texts,
     training_set,
     zero_shot_probas,
@@ -208,7 +209,7 @@ def _stream(
     done = added = 0
     for page in item_pages(uows, project.id):
         features, _, _ = page_features(uows, embedder, project, page)
-        probas = _predict(project, model, features)
+        probas = _predict(project, model, head_features(project, features))
         for row, item in enumerate(page):
             # A training item keeps the prediction of the head that never saw it, so what
             # automatic review and the reports read is out-of-sample.
