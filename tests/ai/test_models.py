@@ -93,9 +93,7 @@ def test_item_texts_follow_the_template() -> None:
     assert item_texts("review_sentiment", {"review": "很好"}).main == "很好"
     assert item_texts("custom", {"a": 1, "b": "x"}, display_fields=("b",)).main == "x"
     assert parse_price("$1,299.50") == 1299.5 and parse_price("free") is None
-    jac, codes, covered, log_ratio, both, same_code, code_found, codes_differ = (
-        lexical_features(t)
-    )
+    jac, codes, covered, log_ratio, both, same_code, code_found, codes_differ = lexical_features(t)
     assert 0 < jac < 1 and codes == 0.0 and both == 1.0 and 0 < covered < 1
     assert log_ratio == pytest.approx(abs(np.log(348 / 299)))
     # WH-1000XM4 is found inside WH1000XM4/B although the tokens differ.

@@ -4,6 +4,7 @@ with their real MTurk answers, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from shoplabel.services.ai_jobs import enqueue_ai_job
 from shoplabel.services.auto_review import flag_label_issues, list_flags
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.prelabel import list_versions, prelabel
+from shoplabel.services.retrain import queue_retrain
 from tests.ai.conftest import AbtBuy, MemoToolkit, abt_buy_project, demo_rows
 from tests.conftest import Database
 from tests.factories import add_items, make_actor, make_project
@@ -280,3 +282,38 @@ def test_prelabel_sets_active_learning_priorities_of_fresh_items(
             entropy + 0.1, abs=1e-4
         )
     assert sum(it.priority > 0.1 + 1e-9 for it in fresh) >= 1
+
+
+def test_aggregation_queues_a_retrain_once_enough_items_are_newly_labelled(
+    db: Database, toolkit: MemoToolkit
+) -> None:
+    ai = {**CALIBRATION, "model_labels": "annotate", "retrain_every": 31}
+    ab = abt_buy_project(db, N_ITEMS, settings={"ai": ai})
+    first = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    ab.replay(db, share=0.5)  # 30 items labelled by people: fewer than 31 new ones
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        assert uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id) is None
+    projects.update_settings(
+        db.uow(),
+        actor=ab.owner,
+        project_id=ab.project.id,
+        changes={"ai": {**ai, "retrain_every": 30}},
+    )
+    ab.aggregate(db)  # now enough: the run queues one prelabel job, never two
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        job = uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id)
+        project = uow.projects.get(ab.project.id)
+    assert job is not None
+    assert (job.payload["n_labelled"], job.payload["trained_on"]) == (30, 0)
+    assert drain(db.uow, ai=toolkit) == 2  # the prelabel job and the quality snapshot
+    versions = list_versions(db.uow, actor=ab.owner, project_id=ab.project.id)
+    assert versions[0].version == first.version + 1
+    assert versions[0].metrics["n_labelled"] == 30  # the model's own labels do not count
+    ab.aggregate(db)  # nothing new since that version: no job
+    with db.uow().reading() as uow:
+        assert uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id) is None
+        off = replace(project, settings=replace(project.settings, ai=CALIBRATION))
+        # retrain_every 0 (the default): retraining is the requester's call.
+        assert queue_retrain(uow, off, actor=ab.owner, n_labelled=10**6) is None

@@ -438,6 +438,7 @@ class AiRepository(Protocol):
     def review_flags(
         self, project_id: ProjectId, *, after_id: int, limit: int
     ) -> list[ReviewFlag]: ...
+    def review_flags_for(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ReviewFlag]: ...
 
 
 class TrainingRepository(Protocol):

@@ -52,6 +52,7 @@ from shoplabel.services.prelabel_training import (
     training_set,
     zero_shot_probas,
 )
+from shoplabel.services.retrain import count_labelled
 
 __all__ = ["PrelabelReport", "list_predictions", "list_versions", "prelabel"]
 
@@ -247,6 +248,8 @@ def prelabel(
     _categorical(project)
     ai = parse_ai_settings(project.settings.ai)
     embedder = toolkit.embedder(ai.embedder)
+    with uows().reading() as uow:
+        n_labelled = count_labelled(uow, project)
     train = training_set(uows, embedder, project)
     model = _fit(uows, toolkit, embedder, project, train=train, ai=ai)
     cal, cal_error = _calibrate(train, model, ai)
@@ -257,6 +260,7 @@ def prelabel(
         else None
     )
     metrics: dict[str, Any] = {
+        "n_labelled": n_labelled,
         "n_train": train.n,
         "n_holdout": int(keep.sum()),
         "holdout_accuracy": accuracy,

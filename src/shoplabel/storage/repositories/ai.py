@@ -293,6 +293,15 @@ class SqlAiRepository(Repository):
             ],
         )
 
+    def review_flags_for(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ReviewFlag]:
+        """The flag of each of ``item_ids`` that has one."""
+        out: dict[ItemId, ReviewFlag] = {}
+        for chunk in _chunks(sorted(set(item_ids))):
+            for r in self._s.execute(select(_FLAG).where(_FLAG.c.item_id.in_(chunk))):
+                item_id = ItemId(r.item_id)
+                out[item_id] = ReviewFlag(item_id, r.value, r.suggested, float(r.quality), r.reason)
+        return out
+
     def review_flags(self, project_id: ProjectId, *, after_id: int, limit: int) -> list[ReviewFlag]:
         rows = self._s.execute(
             select(_FLAG)
