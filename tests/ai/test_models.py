@@ -100,6 +100,12 @@ def test_item_texts_follow_the_template() -> None:
     assert (same_code, code_found, codes_differ) == (0.0, 1.0, 0.0)
 
 
+def test_matching_text_drops_a_description_that_repeats_the_name() -> None:
+    side = {"name": "Sony Turntable - PSLX350H", "description": "Sony Turntable - PSLX350H/ Belt"}
+    t = item_texts("product_matching", {"left": side, "right": {"name": "PS-LX350H"}})
+    assert t.pair == ("Sony Turntable - PSLX350H | Belt", "PS-LX350H")
+
+
 def test_model_codes_decide_pairs_by_their_model_numbers() -> None:
     assert model_codes("Sony Turntable - PSLX350H/ Belt Drive 33-1/3 RPM") == {"pslx350h"}
     assert model_codes("Samsung KDL-40V4100 40' LCD") == {"kdl40v4100"}
