@@ -235,7 +235,7 @@ def _versions(uows: Callable[[], UnitOfWork], pid: ProjectId, seen: int, n: int)
     notes = []
     for v in sorted(versions, key=lambda v: v.version):
         m = v.metrics
-        mine = [a for a in auto if a.version == v.version]
+        mine = [a for a in auto if a.model_version == v.version]
         notes.append(
             f"@{n}: v{v.version} {v.kind.value} labelled={m.get('n_labelled')} "
             f"train={m.get('n_train')} holdout={m.get('n_holdout')} "

@@ -1,8 +1,9 @@
 """The text a model reads for an item, per task template.
 
 Relevance: the query and the product (title, key attributes, price). Matching: the two
-listings (name, start of the description without a repeated name, price). Other templates: their display fields.
-Texts are what the embedder sees; prices are kept apart as numbers for template features.
+listings (name, start of the description without a repeated name, price). Other templates:
+their display fields. Texts are what the embedder sees; prices are kept apart as numbers for
+template features.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ apart from gold accuracy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -219,7 +219,6 @@ def _item_view(
     consensus: ConsensusWrite | None,
     labels: tuple[ReviewLabel, ...],
     history: list[ReviewRecord],
-    flag: ReviewFlag | None,
 ) -> ReviewItem:
     return ReviewItem(
         item_id=item.id,
@@ -235,7 +234,6 @@ def _item_view(
         probas=None if consensus is None or consensus.probas is None else dict(consensus.probas),
         labels=labels,
         history=tuple(history),
-        flag=_current_flag(flag, consensus),
     )
 
 
@@ -270,15 +268,17 @@ def review_queue(
         labels = _labels(uow, project, by_item)
     manager = can_manage_project(actor, project)
     views = tuple(
-        _item_view(
-            project,
-            item,
-            st,
-            manager=manager,
-            consensus=consensus.get(item.id),
-            labels=labels[item.id],
-            history=history[item.id],
-            flag=flags.get(item.id),
+        replace(
+            _item_view(
+                project,
+                item,
+                st,
+                manager=manager,
+                consensus=consensus.get(item.id),
+                labels=labels[item.id],
+                history=history[item.id],
+            ),
+            flag=_current_flag(flags.get(item.id), consensus.get(item.id)),
         )
         for item, st in rows
     )
