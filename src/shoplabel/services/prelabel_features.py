@@ -12,9 +12,11 @@ code and neither side's code occurs in the other are 99.5% different products.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +24,8 @@ from numpy.typing import NDArray
 from shoplabel.domain.item_text import ItemTexts
 
 __all__ = [
+    "CODES_DIFFER",
+    "CODE_FOUND",
     "N_COMPARISON",
     "PAIR_TEMPLATES",
     "comparison_features",
@@ -38,15 +42,23 @@ _CODE_TOKEN = re.compile(r"[^\W_]+")
 N_LEXICAL = 8
 #: Trailing columns of :func:`pair_features` that compare the sides: cosine + lexical.
 N_COMPARISON = 1 + N_LEXICAL
+#: Columns of the comparison features: a code found in the other side, codes that differ.
+CODE_FOUND = 7
+CODES_DIFFER = 8
 #: A model code has letters and digits and at least this many characters.
 _MIN_CODE_CHARS = 4
 
 
-def _tokens(text: str) -> set[str]:
-    return set(_WORD.findall(text.lower()))
+#: Per-text results are cached: a listing recurs in many pairs and in every pre-labelling run.
+_TEXT_CACHE = 1 << 16
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def _jaccard(a: AbstractSet[str], b: AbstractSet[str]) -> float:
     union = a | b
     return len(a & b) / len(union) if union else 0.0
 
@@ -58,22 +70,24 @@ def _price_features(prices: tuple[float | None, float | None] | None) -> tuple[f
     return abs(math.log(prices[0] / prices[1])), 1.0
 
 
+@functools.lru_cache(maxsize=_TEXT_CACHE)
 def _squashed(text: str) -> str:
     """Lower case, letters and digits only: ``KDL-40 V4100`` -> ``kdl40v4100``."""
     return "".join(_CODE_TOKEN.findall(text.lower()))
 
 
-def model_codes(text: str) -> set[str]:
+@functools.lru_cache(maxsize=_TEXT_CACHE)
+def model_codes(text: str) -> frozenset[str]:
     """Tokens that look like model numbers: letters and digits mixed, at least 4 characters,
     hyphens and slashes inside a code ignored (``KDL-40V4100`` -> ``kdl40v4100``)."""
     joined = re.sub(r"(?<=\w)[-/.](?=\w)", "", text.lower())
-    return {
+    return frozenset(
         t
         for t in _CODE_TOKEN.findall(joined)
         if len(t) >= _MIN_CODE_CHARS
         and any(ch.isdigit() for ch in t)
         and any(ch.isalpha() for ch in t)
-    }
+    )
 
 
 def _code_features(first: str, second: str) -> tuple[float, float, float]:
