@@ -36,6 +36,7 @@ import csv
 import json
 import os
 import platform
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
@@ -247,6 +248,18 @@ def _versions(uows: Callable[[], UnitOfWork], pid: ProjectId, seen: int, n: int)
     return notes
 
 
+def _seed_embeddings(db: Path, source: Path) -> None:
+    """Copy a previous run's embedding cache (content-addressed by embedder and text hash)
+    into the scratch database, so repeated runs do not embed the same listings again."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("ATTACH DATABASE ? AS src", (str(source),))
+        con.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM src.embeddings")
+        con.commit()
+    finally:
+        con.close()
+
+
 def replay_row(
     name: str,
     crowd: Crowd,
@@ -256,6 +269,7 @@ def replay_row(
     seed: int,
     refit_every: int,
     toolkit: Toolkit | None = None,
+    embeddings_from: Path | None = None,
 ) -> Row:
     """Replay the crowd; every ``refit_every`` submits an aggregation run (which queues a
     pre-labelling run under ``ai.retrain_every``), then the job worker runs what is queued."""
@@ -265,6 +279,8 @@ def replay_row(
         plat = build(Settings(data_dir=Path(tmp), database_url=None, run_jobs=False))
         uows = plat.uow
         owner, pid, ids, actors = _setup(uows, crowd, settings)
+        if embeddings_from is not None:
+            _seed_embeddings(Path(tmp) / "shoplabel.db", embeddings_from)
         answers = [replay.Answer(worker=w, item_id=ids[k], value=v) for k, w, v in crowd.answers]
         notes: list[str] = []
         seen = [0]
@@ -348,6 +364,7 @@ def run(crowd: Crowd, args: argparse.Namespace) -> list[Row]:
                 seed=args.seed,
                 refit_every=args.refit_every,
                 toolkit=Toolkit(),
+                embeddings_from=args.embeddings_from,
             )
         )
         print(crowd.name, rows[-1], flush=True)
@@ -371,6 +388,12 @@ def main() -> None:
         help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
     )
     parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
+    parser.add_argument(
+        "--embeddings-from",
+        type=Path,
+        default=None,
+        help="SQLite database of an earlier run whose embedding cache (d) starts from.",
+    )
     args = parser.parse_args()
     product = load(args.seed)
     crowds = []

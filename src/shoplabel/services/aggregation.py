@@ -33,7 +33,12 @@ from shoplabel.inference.registry import DEFAULT_METHOD
 from shoplabel.services import quality_snapshots, worker_quality
 from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
-from shoplabel.services.retrain import human_labelled, model_worker_ids, queue_retrain
+from shoplabel.services.retrain import (
+    human_labelled,
+    model_worker_ids,
+    queue_retrain,
+    without_model_only_items,
+)
 from shoplabel.services.routing_training import Trainer, training_rows
 
 __all__ = ["AggregationSummary", "aggregate", "resolve_method"]
@@ -112,6 +117,7 @@ def _read(uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId) -
         weights = uow.workers.label_weights(project_id)
         models = model_worker_ids(uow, project)
     learns = get_policy(project.settings.assignment_policy).learned_rerank
+    triples = without_model_only_items(triples, models)
     n_labelled = human_labelled(((t[0], t[1]) for t in triples), models)
     return _Read(
         project.schema,

@@ -19,7 +19,14 @@ from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.projects import Project
 from shoplabel.domain.users import Actor
 
-__all__ = ["MODEL_KINDS", "count_labelled", "human_labelled", "model_worker_ids", "queue_retrain"]
+__all__ = [
+    "MODEL_KINDS",
+    "count_labelled",
+    "human_labelled",
+    "model_worker_ids",
+    "queue_retrain",
+    "without_model_only_items",
+]
 
 #: Kinds of model worker accounts (``model.<kind>.p<project>``): their labels are not human.
 MODEL_KINDS = ("prelabel", "llm")
@@ -36,6 +43,24 @@ def human_labelled(rows: Iterable[tuple[str, str]], model_workers: set[UserId]) 
     ``(item id, worker id)`` pairs."""
     models = {str(w) for w in model_workers}
     return len({item for item, worker in rows if worker not in models})
+
+
+def without_model_only_items(
+    triples: list[tuple[str, str, str]], model_workers: set[UserId]
+) -> list[tuple[str, str, str]]:
+    """``(item, worker, label)`` rows of the items that carry a label from a person.
+
+    An item only a model labelled says nothing about the model's reliability, but truth
+    inference would count it as the model agreeing with itself: with a model labelling most
+    of a project, Dawid-Skene learns a perfect model worker and its prior, and overrules the
+    people on every item they share (D_Product: every consensus became ``different``). Such
+    items wait for a person, or for a calibrated auto-label.
+    """
+    models = {str(w) for w in model_workers}
+    if not models:
+        return triples
+    human_items = {item for item, worker, _ in triples if worker not in models}
+    return [t for t in triples if t[0] in human_items]
 
 
 def count_labelled(uow: UnitOfWork, project: Project) -> int:
