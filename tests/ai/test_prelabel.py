@@ -129,12 +129,26 @@ def test_model_labels_take_a_slot_and_are_learned_like_a_worker(
         assert items[a.item_id].n_labels == len(labels[a.item_id])
         assert items[a.item_id].n_labels <= 3
     assert project.counters.n_annotations == sum(len(v) for v in labels.values())
-    # The next aggregation run learns the model worker's confusion like anyone's.
+    # Items only the model labelled teach nothing about the model: not in the fit.
+    model_id = str(model_labels[0].worker_id)
     ab.aggregate(db)
     with db.uow().reading() as uow:
         stored = uow.worker_models.get(ab.project.id)
-    assert stored is not None
-    assert str(model_labels[0].worker_id) in [str(w) for w in stored[2]["worker_ids"]]
+    assert stored is not None and model_id not in [str(w) for w in stored[2]["worker_ids"]]
+    # Once people label those items too, the next aggregation run learns the model worker's
+    # confusion from its agreement with them, like anyone's.
+    labelled = [a.item_id for a in model_labels][:10]
+    actors = {w: make_actor(db.uow(), w, Role.WORKER) for w in ("h1", "h2")}
+    answers = [
+        replay.Answer(worker=w, item_id=i, value=ab.gold[i]) for w in actors for i in labelled
+    ]
+    replay.replay(
+        db.uow, answers, replay.ReplaySetup(ab.project.id, actors), rng=np.random.default_rng(1)
+    )
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        stored = uow.worker_models.get(ab.project.id)
+    assert stored is not None and model_id in [str(w) for w in stored[2]["worker_ids"]]
     # A second run replaces the model's answers in place: never a second model label on an
     # item (items reopened in between, e.g. by the quality rules, may get their first one).
     again = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
