@@ -49,6 +49,7 @@ import numpy as np
 from benchmarks.crowds import load_reviews, synthetic_answers, worker_accuracies
 from shoplabel.bootstrap import build
 from shoplabel.config import Settings
+from shoplabel.domain.ai import AutoLabelState
 from shoplabel.domain.annotations import AnnotationSource
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.items import NewItem, content_hash
@@ -213,11 +214,13 @@ def _final(
     pid: ProjectId,
     ids: dict[str, ItemId],
     crowd: Crowd,
+    notes: list[str],
 ) -> tuple[float, int, int, int]:
     aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
     with uows().reading() as uow:
         consensus = uow.consensus.get_many(list(ids.values()))
-        auto = len(uow.ai.auto_labels(pid, state=None))
+        applied = {a.item_id for a in uow.ai.auto_labels(pid, state=AutoLabelState.APPLIED)}
+        auto = len(applied)
         n_model = sum(
             a.source is AnnotationSource.MODEL
             for a in uow.annotations.page(pid, after_id=0, limit=10**7)
@@ -225,6 +228,14 @@ def _final(
     by_id = {v: k for k, v in ids.items()}
     pred = {by_id[i]: str(c.value) for i, c in consensus.items()}
     acc, n = _accuracy(pred, crowd.truth)
+    auto_keys = {by_id[i] for i in applied}
+    if auto_keys:
+        rest = {k: v for k, v in crowd.truth.items() if k not in auto_keys}
+        notes.append(
+            f"final: auto-labels right {_accuracy(pred, {k: crowd.truth[k] for k in auto_keys})[0]:.4f}"
+            f" on {len(auto_keys)}, others {_accuracy(pred, rest)[0]:.4f} on {len(rest)}, "
+            f"items without consensus {len(crowd.truth) - len(pred)} (counted wrong)"
+        )
     return acc, n, auto, n_model
 
 
@@ -304,7 +315,7 @@ def replay_row(
             rng=np.random.default_rng(seed),
             after_submit=hook,
         )
-        acc, n, auto, n_model = _final(uows, owner, pid, ids, crowd)
+        acc, n, auto, n_model = _final(uows, owner, pid, ids, crowd, notes)
         plat.dispose()
     notes.append(f"cpu={time.process_time() - cpu:.0f}s")
     return Row(
