@@ -231,8 +231,9 @@ def _final(
     auto_keys = {by_id[i] for i in applied}
     if auto_keys:
         rest = {k: v for k, v in crowd.truth.items() if k not in auto_keys}
+        auto_acc = _accuracy(pred, {k: crowd.truth[k] for k in auto_keys})[0]
         notes.append(
-            f"final: auto-labels right {_accuracy(pred, {k: crowd.truth[k] for k in auto_keys})[0]:.4f}"
+            f"final: auto-labels right {auto_acc:.4f}"
             f" on {len(auto_keys)}, others {_accuracy(pred, rest)[0]:.4f} on {len(rest)}, "
             f"items without consensus {len(crowd.truth) - len(pred)} (counted wrong)"
         )
