@@ -340,7 +340,7 @@ def run(crowd: Crowd, args: argparse.Namespace) -> list[Row]:
     base = rows[0].human_labels
     dynamic = {
         "overlap_mode": "dynamic",
-        "target_confidence": 0.95,
+        "target_confidence": args.target_confidence,
         "min_overlap": 2,
         "max_overlap": 3,
     }
@@ -400,6 +400,9 @@ def main() -> None:
         help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
     )
     parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
+    parser.add_argument(
+        "--target-confidence", type=float, default=0.95, help="Dynamic overlap of (c) and (d)."
+    )
     parser.add_argument(
         "--embeddings-from",
         type=Path,
