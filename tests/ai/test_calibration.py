@@ -13,6 +13,7 @@ from shoplabel.inference.calibration import (
     clopper_pearson_lower,
     clopper_pearson_upper,
     min_items_for,
+    scan_start,
     spot_checks_fail,
 )
 from shoplabel.services.active_learning import DIVERSITY_BONUS, k_center, priorities
@@ -81,3 +82,13 @@ def test_priorities_rank_uncertain_fresh_items_and_add_diversity() -> None:
     assert score[0] == pytest.approx(0.5 + DIVERSITY_BONUS)  # most uncertain, picked first
     assert score[2] > score[1]
     assert (score >= 0).all() and (score <= 0.5 + DIVERSITY_BONUS).all()
+
+
+def test_one_early_disagreement_with_a_noisy_reference_does_not_end_the_scan() -> None:
+    # 1,000 held-out items, 98% right against a noisy reference, one miss among the top 59:
+    # a scan starting at 59 items would stop at once; it starts at 234 (half-way record).
+    conf = np.linspace(0.999, 0.5, 1000)
+    correct = np.arange(1000) % 50 != 10
+    assert scan_start(1000, 0.95) == 234
+    cal = calibrate_threshold(conf, correct, target=0.95)
+    assert cal.threshold is not None and cal.n_covered >= 234 and cal.lower_bound >= 0.95

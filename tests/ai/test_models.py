@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from shoplabel.domain.ai import ModelLabelMode, parse_ai_settings
-from shoplabel.domain.item_text import item_texts, parse_price
+from shoplabel.domain.item_text import ItemTexts, item_texts, parse_price
 from shoplabel.domain.projects import parse_settings
 from shoplabel.errors import InvalidInput, InvalidSettings, ModelUnavailable
 from shoplabel.ml.embedders import SentenceTransformerEmbedder, make_embedder
 from shoplabel.ml.head import fit_head, load_head
-from shoplabel.services.prelabel_features import lexical_features
+from shoplabel.services.prelabel_features import lexical_features, model_codes
 from tests.ai.conftest import MemoToolkit
 
 HAS_ST = importlib.util.find_spec("sentence_transformers") is not None
@@ -93,9 +93,26 @@ def test_item_texts_follow_the_template() -> None:
     assert item_texts("review_sentiment", {"review": "很好"}).main == "很好"
     assert item_texts("custom", {"a": 1, "b": "x"}, display_fields=("b",)).main == "x"
     assert parse_price("$1,299.50") == 1299.5 and parse_price("free") is None
-    jac, codes, covered, log_ratio, both = lexical_features(t)
+    jac, codes, covered, log_ratio, both, same_code, code_found, codes_differ = lexical_features(t)
     assert 0 < jac < 1 and codes == 0.0 and both == 1.0 and 0 < covered < 1
     assert log_ratio == pytest.approx(abs(np.log(348 / 299)))
+    # WH-1000XM4 is found inside WH1000XM4/B although the tokens differ.
+    assert (same_code, code_found, codes_differ) == (0.0, 1.0, 0.0)
+
+
+def test_matching_text_drops_a_description_that_repeats_the_name() -> None:
+    side = {"name": "Sony Turntable - PSLX350H", "description": "Sony Turntable - PSLX350H/ Belt"}
+    t = item_texts("product_matching", {"left": side, "right": {"name": "PS-LX350H"}})
+    assert t.pair == ("Sony Turntable - PSLX350H | Belt", "PS-LX350H")
+
+
+def test_model_codes_decide_pairs_by_their_model_numbers() -> None:
+    assert model_codes("Sony Turntable - PSLX350H/ Belt Drive 33-1/3 RPM") == {"pslx350h"}
+    assert model_codes("Samsung KDL-40V4100 40' LCD") == {"kdl40v4100"}
+    same = ItemTexts(main="", pair=("Bose AM53BK speakers", "Bose Acoustimass 5 - AM53BK"))
+    other = ItemTexts(main="", pair=("LG 42LG60 42' LCD", "LG 47LG90 47' LCD TV"))
+    assert lexical_features(same)[-3:] == [1.0, 1.0, 0.0]
+    assert lexical_features(other)[-3:] == [0.0, 0.0, 1.0]
 
 
 def test_ai_settings_are_validated_inside_project_settings() -> None:

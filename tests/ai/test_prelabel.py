@@ -4,6 +4,7 @@ with their real MTurk answers, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from shoplabel.services.ai_jobs import enqueue_ai_job
 from shoplabel.services.auto_review import flag_label_issues, list_flags
 from shoplabel.services.autolabel import apply_auto_labels
 from shoplabel.services.prelabel import list_versions, prelabel
+from shoplabel.services.retrain import queue_retrain
 from tests.ai.conftest import AbtBuy, MemoToolkit, abt_buy_project, demo_rows
 from tests.conftest import Database
 from tests.factories import add_items, make_actor, make_project
@@ -127,12 +129,26 @@ def test_model_labels_take_a_slot_and_are_learned_like_a_worker(
         assert items[a.item_id].n_labels == len(labels[a.item_id])
         assert items[a.item_id].n_labels <= 3
     assert project.counters.n_annotations == sum(len(v) for v in labels.values())
-    # The next aggregation run learns the model worker's confusion like anyone's.
+    # Items only the model labelled teach nothing about the model: not in the fit.
+    model_id = str(model_labels[0].worker_id)
     ab.aggregate(db)
     with db.uow().reading() as uow:
         stored = uow.worker_models.get(ab.project.id)
-    assert stored is not None
-    assert str(model_labels[0].worker_id) in [str(w) for w in stored[2]["worker_ids"]]
+    assert stored is not None and model_id not in [str(w) for w in stored[2]["worker_ids"]]
+    # Once people label those items too, the next aggregation run learns the model worker's
+    # confusion from its agreement with them, like anyone's.
+    labelled = [a.item_id for a in model_labels][:10]
+    actors = {w: make_actor(db.uow(), w, Role.WORKER) for w in ("h1", "h2")}
+    answers = [
+        replay.Answer(worker=w, item_id=i, value=ab.gold[i]) for w in actors for i in labelled
+    ]
+    replay.replay(
+        db.uow, answers, replay.ReplaySetup(ab.project.id, actors), rng=np.random.default_rng(1)
+    )
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        stored = uow.worker_models.get(ab.project.id)
+    assert stored is not None and model_id in [str(w) for w in stored[2]["worker_ids"]]
     # A second run replaces the model's answers in place: never a second model label on an
     # item (items reopened in between, e.g. by the quality rules, may get their first one).
     again = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
@@ -175,11 +191,11 @@ def test_auto_labels_spot_checks_and_revert(db: Database, toolkit: MemoToolkit) 
     assert rerun.n_applied == rerun.n_spot_checks == 0
     spot = [r for r in rows if r.state is AutoLabelState.SPOT_CHECK]
     assert spot  # the per-(item, version) draw is deterministic
-    _humans_contradict(db, ab, [r.item_id for r in spot], [r.value for r in spot])
+    _humans_contradict(db, ab, [spot[0].item_id], [spot[0].value])
     # One wrong spot check is no evidence against 75%, but is against a raised 99% target.
     kept = apply_auto_labels(db.uow, actor=ab.owner, project_id=ab.project.id)
     assert not kept.spot_checks_failed and kept.n_check_correct == 0
-    assert kept.n_checked == len(spot)
+    assert kept.n_checked == 1
     projects.update_settings(
         db.uow(),
         actor=ab.owner,
@@ -280,3 +296,38 @@ def test_prelabel_sets_active_learning_priorities_of_fresh_items(
             entropy + 0.1, abs=1e-4
         )
     assert sum(it.priority > 0.1 + 1e-9 for it in fresh) >= 1
+
+
+def test_aggregation_queues_a_retrain_once_enough_items_are_newly_labelled(
+    db: Database, toolkit: MemoToolkit
+) -> None:
+    ai = {**CALIBRATION, "model_labels": "annotate", "retrain_every": 31}
+    ab = abt_buy_project(db, N_ITEMS, settings={"ai": ai})
+    first = prelabel(db.uow, toolkit, actor=ab.owner, project_id=ab.project.id)
+    ab.replay(db, share=0.5)  # 30 items labelled by people: fewer than 31 new ones
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        assert uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id) is None
+    projects.update_settings(
+        db.uow(),
+        actor=ab.owner,
+        project_id=ab.project.id,
+        changes={"ai": {**ai, "retrain_every": 30}},
+    )
+    ab.aggregate(db)  # now enough: the run queues one prelabel job, never two
+    ab.aggregate(db)
+    with db.uow().reading() as uow:
+        job = uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id)
+        project = uow.projects.get(ab.project.id)
+    assert job is not None
+    assert (job.payload["n_labelled"], job.payload["trained_on"]) == (30, 0)
+    assert drain(db.uow, ai=toolkit) == 2  # the prelabel job and the quality snapshot
+    versions = list_versions(db.uow, actor=ab.owner, project_id=ab.project.id)
+    assert versions[0].version == first.version + 1
+    assert versions[0].metrics["n_labelled"] == 30  # the model's own labels do not count
+    ab.aggregate(db)  # nothing new since that version: no job
+    with db.uow().reading() as uow:
+        assert uow.jobs.find_pending(kind=JobKind.PRELABEL, project_id=ab.project.id) is None
+        off = replace(project, settings=replace(project.settings, ai=CALIBRATION))
+        # retrain_every 0 (the default): retraining is the requester's call.
+        assert queue_retrain(uow, off, actor=ab.owner, n_labelled=10**6) is None

@@ -68,6 +68,7 @@ class AiSettings:
     target_accuracy: float = 0.95
     spot_check_rate: float = 0.05
     min_calibration_items: int = 60
+    retrain_every: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -136,6 +137,7 @@ def parse_ai_settings(raw: Mapping[str, Any] | None) -> AiSettings:
         spot_check_rate=_fraction("spot_check_rate", s.spot_check_rate, 0.0, 1.0),
         min_train_items=_count("min_train_items", s.min_train_items, 2, 1_000_000),
         min_calibration_items=_count("min_calibration_items", s.min_calibration_items, 10, 10**7),
+        retrain_every=_count("retrain_every", s.retrain_every, 0, 10**9),
     )
 
 

@@ -1,8 +1,9 @@
 """The text a model reads for an item, per task template.
 
 Relevance: the query and the product (title, key attributes, price). Matching: the two
-listings (name, start of the description, price). Other templates: their display fields.
-Texts are what the embedder sees; prices are kept apart as numbers for template features.
+listings (name, start of the description without a repeated name, price). Other templates:
+their display fields. Texts are what the embedder sees; prices are kept apart as numbers for
+template features.
 """
 
 from __future__ import annotations
@@ -67,11 +68,20 @@ def _join(parts: Sequence[str]) -> str:
     return " | ".join(p for p in parts if p)[:_MAX_TEXT_CHARS]
 
 
+def _without_title(description: str, title: str) -> str:
+    """The description without a leading copy of the title (shops often start it so): the
+    model reads new words instead of the same ones twice, and fewer tokens."""
+    if title and description.lower().startswith(title.lower()):
+        return description[len(title) :].lstrip(" /-|:;,.")
+    return description
+
+
 def _listing(side: Any, *, title_key: str) -> str:
     if not isinstance(side, Mapping):
         return _flat(side)[:_MAX_TEXT_CHARS]
-    description = _flat(side.get("description"))[:_DESCRIPTION_CHARS]
-    return _join([_flat(side.get(title_key)), _flat(side.get("attributes")), description])
+    title = _flat(side.get(title_key))
+    description = _without_title(_flat(side.get("description")), title)[:_DESCRIPTION_CHARS]
+    return _join([title, _flat(side.get("attributes")), description])
 
 
 def _matching(payload: Mapping[str, Any]) -> ItemTexts:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from shoplabel.domain.ai import AutoLabelState
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
 from shoplabel.domain.labels import LabelSchema
 from shoplabel.domain.permissions import can_manage_project, require
@@ -32,6 +33,12 @@ from shoplabel.inference.registry import DEFAULT_METHOD
 from shoplabel.services import quality_snapshots, worker_quality
 from shoplabel.services.posteriors import store_model
 from shoplabel.services.projects import visible_project
+from shoplabel.services.retrain import (
+    human_labelled,
+    model_worker_ids,
+    queue_retrain,
+    without_model_only_items,
+)
 from shoplabel.services.routing_training import Trainer, training_rows
 
 __all__ = ["AggregationSummary", "aggregate", "resolve_method"]
@@ -108,9 +115,18 @@ def _read(uows: Callable[[], UnitOfWork], actor: Actor, project_id: ProjectId) -
         ]
         gold = uow.items.gold_labels(project_id)
         weights = uow.workers.label_weights(project_id)
+        models = model_worker_ids(uow, project)
     learns = get_policy(project.settings.assignment_policy).learned_rerank
+    triples = without_model_only_items(triples, models)
+    n_labelled = human_labelled(((t[0], t[1]) for t in triples), models)
     return _Read(
-        project.schema, project.settings.aggregation_method, triples, gold, learns, weights
+        project.schema,
+        project.settings.aggregation_method,
+        triples,
+        gold,
+        learns,
+        weights,
+        n_labelled,
     )
 
 
@@ -122,6 +138,8 @@ class _Read:
     gold: dict[ItemId, Any]
     learns_routes: bool
     weights: dict[UserId, float]
+    #: Items with a label from a person (not a model worker): what retraining counts.
+    n_labelled: int
 
 
 def _downweighted(
@@ -173,9 +191,12 @@ def aggregate(
         zip(m.task_ids, np.bincount(m.task_idx, minlength=m.n_tasks).tolist(), strict=True)
     )
     with uows().reading() as uow:
-        # A reviewer's decision is final: runs never overwrite it.
-        reviewed = uow.consensus.reviewed_item_ids(project_id)
-    rows = [r for r in _consensus(result, counts) if r.item_id not in reviewed]
+        # A reviewer's decision is final: runs never overwrite it. Nor an applied auto-label
+        # (its item has no human label; the model worker's own label would replace it).
+        keep = uow.consensus.reviewed_item_ids(project_id) | {
+            a.item_id for a in uow.ai.auto_labels(project_id, state=AutoLabelState.APPLIED)
+        }
+    rows = [r for r in _consensus(result, counts) if r.item_id not in keep]
     for lo in range(0, len(rows), WRITE_BATCH):
         with uows() as uow:
             uow.consensus.upsert_many(project_id, rows[lo : lo + WRITE_BATCH], now=uow.now())
@@ -189,6 +210,7 @@ def aggregate(
         project = uow.projects.get(project_id)
         worker_quality.judge_agreement(uow, project, _agreement(m, result))
         quality_snapshots.queue_refresh(uow, project, actor=actor)
+        queue_retrain(uow, project, actor=actor, n_labelled=read.n_labelled)
         uow.commit()
     n_gold, acc = _accuracy(result, gold)
     return AggregationSummary(

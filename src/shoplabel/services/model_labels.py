@@ -53,6 +53,13 @@ def add_model_label(
     """Store or replace the model's label on ``item``; True when a new label was added."""
     if uow.ai.set_model_label(item.id, worker_id, value):
         return False
+    return _new_label(uow, project, item, worker_id=worker_id, value=value)
+
+
+def _new_label(
+    uow: UnitOfWork, project: Project, item: Item, *, worker_id: UserId, value: str
+) -> bool:
+    """Claim a slot and add the model's first label on ``item``; False if no slot is free."""
     if not uow.items.claim(item.id, max_overlap=project.settings.max_overlap):
         return False  # the item's slots are all taken by humans
     uow.annotations.add(
@@ -95,14 +102,22 @@ def write_page(
                 uow.items.set_priority(item.id, float(score))
     if ai.model_labels is ModelLabelMode.OFF or worker_id is None:
         return 0
+    sure = [
+        (item, p)
+        for item, p in zip(items, predictions, strict=True)
+        if p.confidence >= ai.model_min_confidence
+        and item.status is ItemStatus.OPEN
+        and not worker_quality.is_control(project, item)
+    ]
+    # One read for the page: most items keep the model's previous answer, which needs no write.
+    current = uow.ai.model_labels([item.id for item, _ in sure], worker_id)
     added = 0
-    for item, p in zip(items, predictions, strict=True):
-        if (
-            p.confidence >= ai.model_min_confidence
-            and item.status is ItemStatus.OPEN
-            and not worker_quality.is_control(project, item)
-        ):
-            added += add_model_label(uow, project, item, worker_id=worker_id, value=p.value)
+    for item, p in sure:
+        old = current.get(item.id)
+        if old is None:
+            added += _new_label(uow, project, item, worker_id=worker_id, value=p.value)
+        elif old != p.value:
+            uow.ai.set_model_label(item.id, worker_id, p.value)
     if added:
         uow.projects.add_counters(project.id, n_annotations=added)
     return added

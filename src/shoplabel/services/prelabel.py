@@ -47,10 +47,12 @@ from shoplabel.services.prelabel_training import (
     TrainingSet,
     ZeroShot,
     cross_fit,
+    head_features,
     label_texts,
     training_set,
     zero_shot_probas,
 )
+from shoplabel.services.retrain import count_labelled
 
 __all__ = ["PrelabelReport", "list_predictions", "list_versions", "prelabel"]
 
@@ -208,7 +210,7 @@ def _stream(
     done = added = 0
     for page in item_pages(uows, project.id):
         features, _, _ = page_features(uows, embedder, project, page)
-        probas = _predict(project, model, features)
+        probas = _predict(project, model, head_features(project, features))
         for row, item in enumerate(page):
             # A training item keeps the prediction of the head that never saw it, so what
             # automatic review and the reports read is out-of-sample.
@@ -246,6 +248,8 @@ def prelabel(
     _categorical(project)
     ai = parse_ai_settings(project.settings.ai)
     embedder = toolkit.embedder(ai.embedder)
+    with uows().reading() as uow:
+        n_labelled = count_labelled(uow, project)
     train = training_set(uows, embedder, project)
     model = _fit(uows, toolkit, embedder, project, train=train, ai=ai)
     cal, cal_error = _calibrate(train, model, ai)
@@ -256,6 +260,7 @@ def prelabel(
         else None
     )
     metrics: dict[str, Any] = {
+        "n_labelled": n_labelled,
         "n_train": train.n,
         "n_holdout": int(keep.sum()),
         "holdout_accuracy": accuracy,

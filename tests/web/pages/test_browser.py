@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from shoplabel.domain.ai import ReviewFlag
 from shoplabel.domain.ids import ProjectId
 from shoplabel.domain.items import ItemStatus
 from shoplabel.domain.training import FeedbackSignal
@@ -486,6 +487,34 @@ def test_reviewer_resolves_disagreements_by_keyboard(
     page.wait_for_selector("#chart-cost .scatterlayer .trace")
     assert not page.is_visible("text=" + MESSAGES["en"]["dash.no_cost"])
     check_layout(page, shots, "dashboard-quality")
+
+
+def test_reviewer_sees_why_automatic_review_flagged_an_item(
+    page: Any, live_server: LiveServer, shots: Path
+) -> None:
+    owner = user(live_server, Role.REQUESTER)
+    pid, items = _split_project(live_server, owner, 1)
+    with live_server.platform.uow() as uow:
+        consensus = uow.consensus.get_many(items)[items[0]]
+        value = str(consensus.value)
+        suggested = "different" if value == "same" else "same"
+        reason = (
+            f"automatic review (cleanlab): the consensus '{value}' has label quality 0.08; "
+            f"the model answers '{suggested}' with probability 92%"
+        )
+        uow.ai.add_review_flags(pid, [ReviewFlag(items[0], value, suggested, 0.08, reason)])
+        uow.commit()
+    login(page, user(live_server, Role.REVIEWER).username)
+    page.goto(f"/projects/{pid}/review")
+    page.wait_for_selector(f"#review-item[data-item='{items[0]}']")
+    assert page.inner_text("#review-flag h2") == MESSAGES["en"]["review.flag"]
+    assert page.inner_text("#flag-reason") == reason
+    assert page.inner_text("#flag-suggested") == suggested
+    check_layout(page, shots, "review-flag")
+    page.keyboard.press("a")  # the reviewer keeps the consensus: the flag is settled
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#queue-empty")
+    assert not page.is_visible("#review-flag")
 
 
 def test_worker_takes_the_exam_by_keyboard(page: Any, live_server: LiveServer, shots: Path) -> None:

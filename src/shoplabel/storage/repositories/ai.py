@@ -199,6 +199,18 @@ class SqlAiRepository(Repository):
         )
         return [_prediction(r) for r in rows]
 
+    def model_labels(self, item_ids: Sequence[ItemId], worker_id: UserId) -> dict[ItemId, str]:
+        """The model worker's current label on each of ``item_ids`` that has one."""
+        out: dict[ItemId, str] = {}
+        for chunk in _chunks(sorted(set(item_ids))):
+            rows = self._s.execute(
+                select(AnnotationRow.item_id, AnnotationRow.value).where(
+                    AnnotationRow.item_id.in_(chunk), AnnotationRow.worker_id == worker_id
+                )
+            )
+            out.update({ItemId(i): str(v) for i, v in rows})
+        return out
+
     def set_model_label(self, item_id: ItemId, worker_id: UserId, value: str) -> bool:
         """Replace the model worker's label on an item (a newer version's answer); ``False``
         when the model has no label there yet."""
@@ -292,6 +304,15 @@ class SqlAiRepository(Repository):
                 for f in flags
             ],
         )
+
+    def review_flags_for(self, item_ids: Sequence[ItemId]) -> dict[ItemId, ReviewFlag]:
+        """The flag of each of ``item_ids`` that has one."""
+        out: dict[ItemId, ReviewFlag] = {}
+        for chunk in _chunks(sorted(set(item_ids))):
+            for r in self._s.execute(select(_FLAG).where(_FLAG.c.item_id.in_(chunk))):
+                item_id = ItemId(r.item_id)
+                out[item_id] = ReviewFlag(item_id, r.value, r.suggested, float(r.quality), r.reason)
+        return out
 
     def review_flags(self, project_id: ProjectId, *, after_id: int, limit: int) -> list[ReviewFlag]:
         rows = self._s.execute(
