@@ -76,7 +76,7 @@ def test_errors_are_codes_on_stderr(cli: CliRunner) -> None:
 def test_demo_replays_the_real_crowd(cli: CliRunner, tmp_path: Path) -> None:
     out = _ok(cli, "demo", "--no-serve", "--data-dir", str(tmp_path / "demo"))
     # 1,800 recorded answers; the default quality rules ban a few workers on the way (their
-    # 39 remaining arrivals are refused and their earlier labels dropped: 1,558 stay valid)
-    assert "600 product pairs, 1761 real answers from 147 workers" in out
+    # 32 remaining arrivals are refused and their earlier labels dropped: 1,558 stay valid)
+    assert "600 product pairs, 1768 real answers from 147 workers" in out
     assert "1558" in out
     assert "majority-vote" in out and "0.865" in out

@@ -69,6 +69,8 @@ class ProjectSettingsUpdate(BaseModel):
     privacy: dict[str, Any] | None = None
     data_rules: dict[str, Any] | None = None
     ai: dict[str, Any] | None = None
+    relabel_sample_rate: float | None = None
+    relabel_every_days: int | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
