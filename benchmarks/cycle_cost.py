@@ -37,7 +37,7 @@ from rich.table import Table
 from sqlalchemy import Engine, event
 
 from benchmarks.import_1m import pg_schema
-from benchmarks.load import WORKER_ACCURACY, Prepared, prepare
+from benchmarks.load import Prepared, answer, prepare
 from shoplabel.bootstrap import Platform, build
 from shoplabel.config import Settings
 from shoplabel.domain.ids import LeaseId
@@ -45,13 +45,7 @@ from shoplabel.services import assignment, auth, submissions
 from shoplabel.web.app import create_app
 
 console = Console(width=140)
-LABELS = ("same", "different")
 _COUNTED_CYCLES = 100
-
-
-def _answer(item_id: int, rng: random.Random) -> str:
-    truth = LABELS[item_id % 7 == 0]
-    return truth if rng.random() < WORKER_ACCURACY else LABELS[truth == LABELS[0]]
 
 
 class StatementCounter:
@@ -89,7 +83,7 @@ def service_cycles(p: Platform, prep: Prepared, n: int) -> int:
             p.uow(),
             actor=actor,
             lease_id=LeaseId(task.lease_id),
-            value=_answer(task.item_id, rng),
+            value=answer(task.item_id, rng),
             duration_ms=rng.randint(800, 9000),
         )
         done += 1
@@ -182,7 +176,7 @@ def asgi_cycles(p: Platform, prep: Prepared, n: int) -> int:
             if status != 200:
                 continue
             task = json.loads(raw)
-            body = {"value": _answer(task["item_id"], rng), "duration_ms": rng.randint(800, 9000)}
+            body = {"value": answer(task["item_id"], rng), "duration_ms": rng.randint(800, 9000)}
             status, raw = client.post(
                 f"/api/v1/tasks/{task['lease_id']}/annotations", token, json.dumps(body).encode()
             )

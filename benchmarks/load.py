@@ -230,7 +230,7 @@ class Window:
     max_cycles: int
 
 
-def _answer(item_id: int, rng: random.Random) -> str:
+def answer(item_id: int, rng: random.Random) -> str:
     """A careful worker: the item's hidden truth (a fixed function of its id) 90% of the time.
 
     Random answers would be right, too, for a load test, but the project's default quality
@@ -252,7 +252,7 @@ def _cycle(c: httpx.Client, project_id: int, rng: random.Random, s: Samples) -> 
         s.errors[f"next {r.status_code}"] += 1
         return ()
     task = r.json()
-    body = {"value": _answer(task["item_id"], rng), "duration_ms": rng.randint(800, 9000)}
+    body = {"value": answer(task["item_id"], rng), "duration_ms": rng.randint(800, 9000)}
     r = c.post(f"/api/v1/tasks/{task['lease_id']}/annotations", json=body)
     t2 = time.perf_counter()
     if r.status_code != 201:
