@@ -40,8 +40,3 @@ class Throttle:
             if key not in self._until and len(self._until) >= self._max_keys:
                 self._until.pop(next(iter(self._until)))
             self._until[key] = now + self._every
-
-    def forget(self, key: Hashable) -> None:
-        """Make the work due again at once (something it depends on changed)."""
-        with self._lock:
-            self._until.pop(key, None)
